@@ -1,0 +1,3 @@
+"""hylo: learn programs, not only weights."""
+
+__version__ = "0.1.0"
