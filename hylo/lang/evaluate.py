@@ -81,7 +81,7 @@ class Budget:
 
     def tick(self) -> None:
         """Called when ``steps`` reaches ``stop``: check the step and time limits."""
-        if self.steps >= self.limits.max_steps:
+        if self.steps > self.limits.max_steps:
             raise BudgetExceeded(f"more than {self.limits.max_steps} evaluation steps")
         if time.perf_counter() > self.deadline:
             raise BudgetExceeded(f"evaluation took more than {self.limits.timeout_s} s")
@@ -131,7 +131,7 @@ def curry(fn: Callable[..., Any], arity: int, lazy: bool = False) -> Any:
         return fn()
     if lazy:
         inner = fn
-        fn = lambda *xs: inner(*[(lambda v=v: v) for v in xs])  # noqa: E731
+        fn = lambda *xs: inner(*[(lambda v=v: v) for v in xs])
     if arity == 1:
         return fn
     if arity == 2:
@@ -143,6 +143,22 @@ def curry(fn: Callable[..., Any], arity: int, lazy: bool = False) -> Any:
         return fn(*xs) if len(xs) == arity else lambda x: partial(*xs, x)
 
     return lambda x: partial(x)
+
+
+def invented_closure(body: Closure) -> Closure:
+    """An invention's closed body, evaluated on first use (inside :func:`run`) and kept.
+
+    Evaluating it at compile time would run it outside the budget, and an exception
+    there (``(car empty)``) would escape as a crash instead of an EvaluationError.
+    """
+    cache: list[Any] = []
+
+    def value(env: Env) -> Any:
+        if not cache:
+            cache.append(body(()))
+        return cache[0]
+
+    return value
 
 
 def primitive_closure(p: Primitive) -> Closure:
@@ -211,18 +227,27 @@ def _compile(p: Program, budget: Budget) -> Closure:
             return value_app_closure(inner, rest) if rest else inner
         return value_app_closure(_compile(head, budget), [_compile(a, budget) for a in args])
     if isinstance(p, Invented):
-        value = _compile(p.body, budget)(())
-        return const_closure(value)
+        return invented_closure(_compile(p.body, budget))
     if isinstance(p, Hole):
         raise HyloError(f"cannot run a program with a hole: fill the ?? first ({show(p)})")
     raise TypeError(f"not a program: {p!r}")  # pragma: no cover
 
 
+def use_limits(limits: Limits) -> None:
+    """Make ``limits`` the ones :func:`guard_length` checks (one search per process)."""
+    global _active_limits
+    _active_limits = limits
+
+
+def _call_with(f: Callable[[Any], Any], x: Any) -> Closure:
+    """A closure that applies the function value ``f`` to ``x`` (for extra arguments)."""
+    return lambda _env: f(x)
+
+
 def run(closure: Closure, env: Env, budget: Budget) -> Any:
     """Call a compiled closure under ``budget``; every failure is an EvaluationError."""
-    global _active_limits
     budget.reset()
-    _active_limits = budget.limits
+    use_limits(budget.limits)
     try:
         return closure(env)
     except EvaluationError:
@@ -267,7 +292,7 @@ class Evaluator:
             env = tuple(reversed(xs[:num_args]))
             out = run(closure, env, budget)
             for x in xs[num_args:]:
-                out = run(lambda _e, f=out, x=x: f(x), (), budget)
+                out = run(_call_with(out, x), (), budget)
             return out
 
         return call

@@ -24,8 +24,8 @@ from hylo.lang.program import (
     show,
 )
 from hylo.lang.types import (
-    TVar,
     Substitution,
+    TVar,
     Type,
     apply,
     arrow,

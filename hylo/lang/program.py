@@ -212,6 +212,11 @@ def parse(text: str, namespace: Namespace) -> Program:
         if pos < len(tokens) and tokens[pos][0] in _LAMBDA:
             pos += 1
             body = expr()
+            if pos < len(tokens) and tokens[pos][0] != ")":
+                raise fail(
+                    "'lam' takes exactly one body (wrap an application in parentheses)",
+                    tokens[pos][1],
+                )
             close(at)
             return Abstraction(body)
         items: list[Program] = []
@@ -232,7 +237,7 @@ def parse(text: str, namespace: Namespace) -> Program:
         if tok == "??":
             return Hole()
         if tok.startswith("$"):
-            if not tok[1:].isdigit():
+            if not (tok[1:].isascii() and tok[1:].isdigit()):
                 raise fail(f"bad variable {tok!r} (expected $0, $1, …)", at)
             return Index(int(tok[1:]))
         if tok in _LAMBDA:
@@ -240,7 +245,9 @@ def parse(text: str, namespace: Namespace) -> Program:
         found = namespace.get(tok)
         if found is None:
             known = ", ".join(sorted(namespace)[:20])
-            raise fail(f"unknown name {tok!r} (known: {known}{', …' if len(namespace) > 20 else ''})", at)
+            raise fail(
+                f"unknown name {tok!r} (known: {known}{', …' if len(namespace) > 20 else ''})", at
+            )
         return found
 
     out = expr()

@@ -33,16 +33,37 @@ class TVar:
         return show_type(self)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class TCon:
     """A type constructor applied to arguments: ``int``, ``list(int)``, ``a -> b``."""
 
     name: str
     args: tuple[Type, ...] = ()
     _ground: bool = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_ground", all(is_ground(a) for a in self.args))
+        # Types are dictionary keys on the search's hot path: cache what is asked often.
+        ground = True
+        for a in self.args:
+            if not (isinstance(a, TCon) and a._ground):
+                ground = False
+                break
+        object.__setattr__(self, "_ground", ground)
+        object.__setattr__(self, "_hash", hash((self.name, self.args)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        return (
+            isinstance(other, TCon)
+            and self._hash == other._hash
+            and self.name == other.name
+            and self.args == other.args
+        )
 
     def __str__(self) -> str:
         return show_type(self)
@@ -135,7 +156,9 @@ def _unify_into(a: Type, b: Type, s: Substitution) -> None:
         if isinstance(b, TVar) and b.id == a.id:
             return
         if occurs(a.id, b, s):
-            raise UnificationError(f"cannot unify {show_type(a)} with {show_type(b)}: infinite type")
+            raise UnificationError(
+                f"cannot unify {show_type(a)} with {show_type(b)}: infinite type"
+            )
         s[a.id] = b
         return
     if isinstance(b, TVar):
@@ -219,7 +242,8 @@ def show_type(t: Type) -> str:
     return f"{t.name}({', '.join(show_type(a) for a in t.args)})"
 
 
-_TOKEN = re.compile(r"\s*(->|[A-Za-z_][A-Za-z0-9_\-]*|[(),])")
+# A name may contain "-" but never swallow the "-" of an arrow: ``int->int``.
+_TOKEN = re.compile(r"\s*(->|[A-Za-z_](?:[A-Za-z0-9_]|-(?!>))*|[(),])")
 
 
 def _tokenize_type(text: str) -> list[str]:
@@ -254,7 +278,9 @@ def parse_type(text: str) -> Type:
         nonlocal pos
         tok = peek()
         if tok is None:
-            raise ParseError(f"type {text!r} ends early" + (f"; expected {expected!r}" if expected else ""))
+            raise ParseError(
+                f"type {text!r} ends early" + (f"; expected {expected!r}" if expected else "")
+            )
         if expected is not None and tok != expected:
             raise ParseError(f"expected {expected!r} but found {tok!r} in type {text!r}")
         pos += 1

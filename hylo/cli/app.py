@@ -1,0 +1,388 @@
+"""The ``hylo`` command line: solve one task, or benchmark a suite of tasks.
+
+    hylo solve TASK.json [--timeout S] [--top-k K] [--json]
+    hylo bench lists|DIR [--timeout S] [--workers N] [--split all|train|test]
+                         [--limit N] [--json OUT]
+    hylo --version
+
+Exit codes: 0 success; 1 ``solve`` found no program; 2 bad input (a malformed task
+file, a missing path, an invalid option).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hylo import __version__
+from hylo.domains.dreamcoder_format import bundled_list_tasks, dreamcoder_tasks_from_json
+from hylo.domains.task import (
+    Example,
+    Task,
+    TaskFormatError,
+    load_task,
+    load_tasks,
+    read_json,
+    task_from_json,
+)
+from hylo.lang.errors import HyloError
+from hylo.lang.types import show_type
+from hylo.reports.benchmark import (
+    BenchmarkReport,
+    default_workers,
+    render_summary,
+    render_table,
+    run_benchmark,
+)
+from hylo.search import solve as search_solve
+from hylo.search.base import Candidate, ProgressCallback, SearchResult
+
+app = typer.Typer(
+    name="hylo",
+    help="hylo learns programs from a few input/output examples.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False)
+
+
+class Split(StrEnum):
+    """Which tasks of the bundled DreamCoder list suite to run."""
+
+    all = "all"
+    train = "train"
+    test = "test"
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    """Print a one-line error on standard error and exit with ``code``."""
+    stderr.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"hylo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """hylo learns programs from a few input/output examples.
+
+    [bold]hylo solve[/] finds a program for one task file; [bold]hylo bench[/] measures
+    how many tasks of a suite are solved within a time limit.
+    """
+
+
+# --------------------------------------------------------------------------- solve
+
+
+@app.command()
+def solve(
+    task_file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="TASK.json",
+            help='A task file: {"train": [{"input": ..., "output": ...}], "test": [...]}, '
+            'with optional "name", "type" and "domain".',
+            show_default=False,
+        ),
+    ],
+    timeout: Annotated[
+        float, typer.Option("--timeout", "-t", min=0.001, help="Search time limit, in seconds.")
+    ] = 10.0,
+    top_k: Annotated[
+        int, typer.Option("--top-k", "-k", min=1, help="How many best programs to keep and show.")
+    ] = 5,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of tables.")
+    ] = False,
+) -> None:
+    """Find a program that fits a task's training examples, and check it on its tests.
+
+    Prints the best program, its type, the time and number of programs it took to
+    find, and its predictions on the test inputs (marked right or wrong when the
+    task gives test outputs). Exits with 1 when no program was found, 2 when the
+    task file is malformed.
+    """
+    task = _load_task(task_file)
+    result = _search(task, timeout, top_k, show_progress=not as_json)
+    if as_json:
+        typer.echo(json.dumps(_result_json(result), indent=2, default=repr))
+    else:
+        _print_result(result)
+    if not result.solved:
+        raise typer.Exit(1)
+
+
+def _load_task(path: Path) -> Task:
+    try:
+        return load_task(path)
+    except TaskFormatError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot read task file {str(path)!r}: {exc.strerror or exc}")
+
+
+def _search(task: Task, timeout_s: float, top_k: int, show_progress: bool) -> SearchResult:
+    with _search_spinner(task, timeout_s, enabled=show_progress) as progress:
+        try:
+            return search_solve(task, timeout_s=timeout_s, top_k=top_k, progress=progress)
+        except HyloError as exc:
+            _fail(f"cannot search for task {task.name!r}: {exc}")
+
+
+@contextmanager
+def _search_spinner(task: Task, timeout_s: float, enabled: bool) -> Iterator[ProgressCallback]:
+    """A transient Rich spinner and time bar fed by the search's progress callback."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn(f"searching [bold]{escape(task.name)}[/]"),
+        BarColumn(),
+        TextColumn("{task.fields[programs]:,} programs"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not enabled,
+    )
+    bar = progress.add_task("search", total=timeout_s, programs=0)
+
+    def update(programs: int, seconds: float) -> None:
+        progress.update(bar, completed=min(seconds, timeout_s), programs=programs)
+
+    with progress:
+        yield update
+
+
+def _print_result(result: SearchResult) -> None:
+    task, best, stats = result.task, result.best, result.stats
+    stdout.print(f"[bold]{escape(task.name)}[/] : {escape(show_type(task.request))}")
+    if best is None or not result.solved:
+        stdout.print(
+            f"[red]no program found[/] — {stats.programs:,} programs in {stats.seconds:.2f} s"
+        )
+        return
+    stdout.print(f"[bold green]{escape(str(best))}[/]", soft_wrap=True)
+    stdout.print(
+        f"found in {best.seconds:.3f} s after {best.programs:,} programs "
+        f"(log prior {best.log_prior:.2f}); searched {stats.programs:,} programs "
+        f"in {stats.seconds:.2f} s"
+    )
+    if len(result.candidates) > 1:
+        stdout.print(_candidates_table(result.candidates))
+    if task.test:
+        stdout.print(_test_table(task.test, best.predictions))
+        verdict = "[green]all right[/]" if result.test_correct else "[red]some wrong[/]"
+        stdout.print(f"test examples: {verdict}")
+
+
+def _candidates_table(candidates: Sequence[Candidate]) -> Table:
+    table = Table(title="best programs")
+    table.add_column("#", justify="right")
+    table.add_column("program")
+    table.add_column("log prior", justify="right")
+    table.add_column("fits train", justify="center")
+    for rank, c in enumerate(candidates, 1):
+        fits = c.log_likelihood > float("-inf")
+        table.add_row(str(rank), escape(str(c)), f"{c.log_prior:.2f}", _mark(fits))
+    return table
+
+
+def _test_table(examples: Sequence[Example], predictions: Sequence[Any]) -> Table:
+    table = Table(title="test examples")
+    for name in ("input", "expected", "predicted", "ok"):
+        table.add_column(name, overflow="fold")
+    for example, predicted in zip(examples, _padded(predictions, len(examples)), strict=True):
+        table.add_row(
+            escape(_show_inputs(example.inputs)),
+            escape(repr(_plain(example.output))),
+            escape(repr(_plain(predicted))),
+            _mark(predicted == example.output),
+        )
+    return table
+
+
+def _padded(values: Sequence[Any], n: int) -> list[Any]:
+    return list(values[:n]) + [None] * (n - len(values))
+
+
+def _show_inputs(inputs: Sequence[Any]) -> str:
+    return ", ".join(repr(_plain(x)) for x in inputs)
+
+
+def _mark(ok: bool) -> str:
+    return "[green]✓[/]" if ok else "[red]✗[/]"
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy of a value (tuples become lists)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def _result_json(result: SearchResult) -> dict[str, Any]:
+    task, best, stats = result.task, result.best, result.stats
+    solved = result.solved and best is not None
+    predictions = _padded(best.predictions if best is not None else (), len(task.test))
+    return {
+        "task": task.name,
+        "type": show_type(task.request),
+        "solved": solved,
+        "test_correct": result.test_correct if solved else False,
+        "program": str(best) if solved and best is not None else None,
+        "log_prior": best.log_prior if solved and best is not None else None,
+        "seconds": best.seconds if solved and best is not None else stats.seconds,
+        "programs": best.programs if solved and best is not None else stats.programs,
+        "search_seconds": stats.seconds,
+        "search_programs": stats.programs,
+        "timed_out": stats.timed_out,
+        "candidates": [_candidate_json(c) for c in result.candidates],
+        "test": [
+            {
+                "input": _plain(ex.inputs[0] if len(ex.inputs) == 1 else list(ex.inputs)),
+                "expected": _plain(ex.output),
+                "predicted": _plain(p) if solved else None,
+                "correct": solved and p == ex.output,
+            }
+            for ex, p in zip(task.test, predictions, strict=True)
+        ],
+    }
+
+
+def _candidate_json(c: Candidate) -> dict[str, Any]:
+    return {
+        "program": str(c),
+        "log_prior": c.log_prior,
+        "fits_train": c.log_likelihood > float("-inf"),
+        "seconds": c.seconds,
+        "programs": c.programs,
+    }
+
+
+# --------------------------------------------------------------------------- bench
+
+
+@app.command()
+def bench(
+    suite: Annotated[
+        str,
+        typer.Argument(
+            metavar="lists|DIR",
+            help="'lists' (the bundled DreamCoder list tasks), a folder of *.json task "
+            "files, or one JSON file of tasks. Use ./lists for a folder named lists.",
+            show_default=False,
+        ),
+    ],
+    timeout: Annotated[
+        float, typer.Option("--timeout", "-t", min=0.001, help="Search time per task, seconds.")
+    ] = 10.0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=0,
+            help="Worker processes [default: one per CPU core]; 0 runs in this process.",
+            show_default=False,
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", metavar="OUT", help="Write the per-task report as JSON to OUT."),
+    ] = None,
+    split: Annotated[
+        Split, typer.Option("--split", help="For 'lists': every task, or the train/test split.")
+    ] = Split.all,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-n", min=1, help="Run only the first N tasks of the suite."),
+    ] = None,
+) -> None:
+    """Solve every task of a suite in parallel worker processes, and report.
+
+    Prints a table (one row per task) and a summary: tasks solved on their training
+    examples, tasks whose program is right on every test example, median time to
+    solve, and programs enumerated per second.
+    """
+    tasks = _load_suite(suite, split)[:limit]
+    if not tasks:
+        _fail(f"suite {suite!r} has no tasks")
+    n_workers = default_workers() if workers is None else workers
+    stderr.print(
+        f"benchmark: {len(tasks)} tasks from {suite!r}, {timeout:g} s each, {n_workers} worker(s)"
+    )
+    report = run_benchmark(tasks, timeout_s=timeout, workers=n_workers, progress=True)
+    _print_report(report)
+    if json_out is not None:
+        _save_report(report, json_out)
+
+
+def _load_suite(suite: str, split: Split) -> list[Task]:
+    if suite == "lists":
+        return list(bundled_list_tasks(split.value))
+    if split is not Split.all:
+        _fail(f"--split {split.value} applies only to the named suite 'lists', not {suite!r}")
+    path = Path(suite)
+    if not path.exists():
+        _fail(f"suite {suite!r} is neither a named suite ('lists') nor an existing path")
+    try:
+        return _read_suite(path)
+    except TaskFormatError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot read suite {suite!r}: {exc.strerror or exc}")
+
+
+def _read_suite(path: Path) -> list[Task]:
+    """Every ``*.json`` task of a folder, or the tasks of one file (a task or a DreamCoder list)."""
+    if path.is_file():
+        data = read_json(path)
+        if isinstance(data, list):
+            return dreamcoder_tasks_from_json(data, str(path))
+        return [task_from_json(data, str(path))]
+    return load_tasks(path)
+
+
+def _print_report(report: BenchmarkReport) -> None:
+    stdout.print(render_table(report))
+    stdout.print(render_summary(report))
+
+
+def _save_report(report: BenchmarkReport, path: Path) -> None:
+    try:
+        written = report.save(path)
+    except OSError as exc:
+        _fail(f"cannot write the report to {str(path)!r}: {exc.strerror or exc}")
+    stderr.print(f"report written to {written}")
+
+
+def main() -> None:
+    """Entry point of the ``hylo`` console script."""
+    app()

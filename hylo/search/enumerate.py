@@ -1,0 +1,401 @@
+"""Top-down, type-directed enumeration in bands of description length.
+
+This is DreamCoder's enumerator (Ellis et al., PLDI 2021): programs come out in
+bands of cost ``[lo, lo + step)`` where cost is ``-log prior`` under a
+:class:`~hylo.search.grammar.Grammar`, each well-typed program exactly once, and
+within the whole run in (banded) decreasing prior.
+
+What makes it fast in Python is memoisation. The set of programs that meet a
+request ``(type, environment)`` up to a cost bound does not depend on where the
+request arises, only on the request up to renaming of type variables. So every
+request is put in canonical form and its programs are *materialised once* per
+band: a sorted list of ``(cost, program, closure)`` grouped by how the request's
+type variables got instantiated. A parent then combines its arguments' lists with
+a cost-bounded cartesian product, and builds each candidate's closure from the
+children's closures in constant time. Only the top level streams: the programs
+checked against the examples are never stored.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hylo.lang.evaluate import (
+    Budget,
+    Closure,
+    const_closure,
+    index_closure,
+    lambda_closure,
+    primitive_app_closure,
+    primitive_closure,
+    value_app_closure,
+)
+from hylo.lang.evaluate import _compile as compile_with_budget
+from hylo.lang.program import Abstraction, Index, Invented, Primitive, Program, apply_to
+from hylo.lang.types import (
+    TVar,
+    Substitution,
+    Type,
+    apply,
+    arguments,
+    canonical,
+    free_vars,
+    instantiate,
+    is_arrow,
+    rename,
+    return_type,
+)
+from hylo.search.grammar import Choice, Grammar, Head
+
+Item = tuple[float, Closure, "Head | int", tuple[Any, ...]]
+"""A program as the search holds it: ``(cost, closure, head, argument items)``.
+
+The closure runs the program on an environment. The program itself is built on
+demand by :func:`program_of` (a head that is an int ``n`` means ``n`` lambdas
+around the single argument item), so the millions of programs that are only
+checked never allocate a syntax tree.
+"""
+
+Groups = list[tuple[tuple[Type, ...], list[Item]]]
+"""Items grouped by how the request's type variables were instantiated."""
+
+
+def program_of(item: Item) -> Program:
+    """Build the program an item stands for (done only for the few that are kept)."""
+    _, _, head, args = item
+    if isinstance(head, int):
+        body = program_of(args[0])
+        for _ in range(head):
+            body = Abstraction(body)
+        return body
+    return apply_to(head, *(program_of(a) for a in args))
+
+
+class EnumerationTimeout(Exception):
+    """Raised from inside the enumerator when its ``deadline`` has passed."""
+
+
+class ZeroCostLoop(RuntimeError):
+    """The grammar lets a request rewrite to itself at no cost: infinitely many programs."""
+
+
+class Enumerator:
+    """Enumerates programs of one request type under a grammar.
+
+    Args:
+        grammar: the production weights.
+        request: the type of the programs wanted (e.g. ``list(int) -> list(int)``).
+        budget: the evaluation budget that every closure built here counts against.
+    """
+
+    def __init__(
+        self,
+        grammar: Grammar,
+        request: Type,
+        budget: Budget,
+        inputs: Sequence[Sequence[Any]] | None = None,
+    ) -> None:
+        self.grammar = grammar
+        self.request = request
+        self.budget = budget
+        self._memo: dict[tuple[Type, ...], tuple[float, Groups]] = {}
+        self._choices: dict[tuple[Type, ...], list[Choice]] = {}
+        self._in_progress: dict[tuple[Type, ...], float] = {}
+        self._head_closures: dict[Head, Closure] = {}
+        self._canonical: dict[tuple[Type, ...], tuple[list[int], tuple[Type, ...]]] = {}
+        args = arguments(request)
+        self.num_lambdas = len(args)
+        # The body sees the last argument as $0.
+        self.body_key = canonical((return_type(request), *reversed(args)))
+        # Environments of the task's inputs, for pruning by observational equivalence.
+        self._envs = [tuple(reversed(tuple(x))) for x in inputs] if inputs else []
+        # Materialising a band can take a while before the first program comes out,
+        # so the deadline is also checked there (EnumerationTimeout).
+        self.deadline = math.inf
+
+    # --- the public stream -------------------------------------------------------------
+
+    def band(self, lo: float, hi: float) -> Iterator[Item]:
+        """Every program with ``lo <= cost < hi``, as items of the *body*.
+
+        The body's closure takes the environment of inputs, last input first;
+        :meth:`program` turns an item into the whole program (with its lambdas).
+        """
+        for choice, _, _, lists in self._expansions(self.body_key, hi):
+            head = choice.head
+            for cost, items in _products(lists, hi - choice.cost):
+                total = choice.cost + cost
+                if total >= lo:
+                    yield (total, self._closure(head, items), head, items)
+
+    def program(self, body: Item) -> Program:
+        """The whole program for an item from :meth:`band`."""
+        p = program_of(body)
+        for _ in range(self.num_lambdas):
+            p = Abstraction(p)
+        return p
+
+    # --- materialisation ---------------------------------------------------------------
+
+    def _materialize(self, key: tuple[Type, ...], hi: float) -> Groups:
+        """All programs for ``key = (request, *env)`` with cost < ``hi``, grouped and sorted."""
+        cached = self._memo.get(key)
+        if cached is not None and cached[0] >= hi:
+            return cached[1]
+        outer = self._in_progress.get(key, math.inf)
+        if outer <= hi:
+            raise ZeroCostLoop(f"request {key} can rewrite to itself at zero cost")
+        self._in_progress[key] = hi
+        try:
+            groups = self._build(key, hi)
+        finally:
+            if outer == math.inf:
+                del self._in_progress[key]
+            else:
+                self._in_progress[key] = outer
+        self._memo[key] = (hi, groups)
+        return groups
+
+    def _build(self, key: tuple[Type, ...], hi: float) -> Groups:
+        if time.perf_counter() > self.deadline:
+            raise EnumerationTimeout
+        request, env = key[0], key[1:]
+        num_vars = len(free_vars_of(key))
+        by_inst: dict[tuple[Type, ...], list[Item]] = {}
+        if is_arrow(request):
+            args = arguments(request)
+            body_types = (return_type(request), *reversed(args), *env)
+            for s, _, items in self._child_groups(body_types, {}, num_vars, hi):
+                inst = _instantiation(s, num_vars)
+                out = by_inst.setdefault(inst, [])
+                for item in items:
+                    cost, clo = item[0], item[1]
+                    if cost >= hi:
+                        break
+                    for _ in args:
+                        clo = lambda_closure(clo, self.budget)
+                    out.append((cost, clo, len(args), (item,)))
+        else:
+            for choice, s, _, lists in self._expansions(key, hi):
+                inst = _instantiation(s, num_vars)
+                out = by_inst.setdefault(inst, [])
+                head, c0 = choice.head, choice.cost
+                for cost, items in _products(lists, hi - c0):
+                    out.append((c0 + cost, self._closure(head, items), head, items))
+        groups: Groups = []
+        prune = bool(self._envs) and len(env) == self.num_lambdas and not is_arrow(request)
+        for inst, items in by_inst.items():
+            if items:
+                items.sort(key=_cost)
+                groups.append((inst, self._distinct(items) if prune else items))
+        return groups
+
+    def _distinct(self, items: list[Item]) -> list[Item]:
+        """Keep the cheapest program of each behaviour on the task's inputs.
+
+        Only for requests at the top scope (no lambda-bound variable in sight):
+        there a program's values on the task's inputs are all that any context can
+        observe of it, so two programs that agree on every input are
+        interchangeable and the costlier one would only produce duplicates
+        (observational equivalence, as in bottom-up search).
+        """
+        seen: set[Any] = set()
+        kept: list[Item] = []
+        budget, envs = self.budget, self._envs
+        for item in items:
+            clo = item[1]
+            values: list[Any] = []
+            for env in envs:
+                budget.reset()
+                try:
+                    values.append(_freeze(clo(env)))
+                except Exception:
+                    values.append(_ERROR)
+            signature = tuple(values)
+            if signature not in seen:
+                seen.add(signature)
+                kept.append(item)
+        return kept
+
+    def _expansions(
+        self, key: tuple[Type, ...], hi: float
+    ) -> Iterator[tuple[Choice, Substitution, int, list[list[Item]]]]:
+        """For each head that fits ``key``, each type-consistent choice of argument lists."""
+        request, env = key[0], key[1:]
+        choices = self._choices.get(key)
+        if choices is None:
+            choices = self.grammar.choices(request, env, len(free_vars_of(key)))
+            choices.sort(key=lambda c: c.cost)
+            self._choices[key] = choices
+        for choice in choices:
+            if choice.cost >= hi:
+                break
+            yield from self._argument_lists(choice, env, hi - choice.cost)
+
+    def _argument_lists(
+        self, choice: Choice, env: tuple[Type, ...], hi: float
+    ) -> Iterator[tuple[Choice, Substitution, int, list[list[Item]]]]:
+        # Type-level search over argument groups, left to right; the item lists are
+        # combined later by a plain cost-bounded product.
+        def go(
+            i: int, s: Substitution, nid: int, spent: float, lists: list[list[Item]]
+        ) -> Iterator[tuple[Choice, Substitution, int, list[list[Item]]]]:
+            if i == len(choice.arg_types):
+                yield choice, s, nid, lists
+                return
+            for s2, nid2, items in self._child_groups(
+                (choice.arg_types[i], *env), s, nid, hi - spent
+            ):
+                if items[0][0] + spent < hi:
+                    yield from go(i + 1, s2, nid2, spent + items[0][0], [*lists, items])
+
+        return go(0, choice.substitution, choice.next_id, 0.0, [])
+
+    def _child_groups(
+        self, types: tuple[Type, ...], s: Substitution, nid: int, hi: float
+    ) -> Iterator[tuple[Substitution, int, list[Item]]]:
+        """Materialise the request ``types`` (under ``s``) and map each group back."""
+        applied = tuple(apply(t, s) for t in types) if s else types
+        canon = self._canonical.get(applied)
+        if canon is None:
+            ids = free_vars_of(applied)
+            key = (
+                tuple(rename(t, {v: TVar(i) for i, v in enumerate(ids)}) for t in applied)
+                if ids and ids != list(range(len(ids)))
+                else applied
+            )
+            canon = self._canonical[applied] = (ids, key)
+        ids, key = canon
+        for inst, items in self._materialize(key, hi):
+            if not ids:
+                yield s, nid, items
+                continue
+            # The group says key variable j became inst[j]; give inst's variables
+            # fresh ids here and bind our variable ids[j] to it.
+            fresh, nid2 = _instantiate_all(inst, nid)
+            s2 = dict(s)
+            s2.update(zip(ids, fresh, strict=True))
+            yield s2, nid2, items
+
+    # --- closures --------------------------------------------------------------------
+
+    def _closure(self, head: Head, items: Sequence[Item]) -> Closure:
+        if isinstance(head, Primitive):
+            if head.arity == 0:
+                return self._head_closure(head)
+            return primitive_app_closure(head, [it[1] for it in items])
+        if isinstance(head, Index) and not items:
+            return index_closure(head.i)
+        return value_app_closure(self._head_closure(head), [it[1] for it in items])
+
+    def _head_closure(self, head: Head) -> Closure:
+        clo = self._head_closures.get(head)
+        if clo is None:
+            if isinstance(head, Primitive):
+                clo = (
+                    const_closure(head.fn()) if head.arity == 0 else primitive_closure(head)
+                )
+            elif isinstance(head, Invented):
+                clo = compile_with_budget(head, self.budget)
+            else:
+                clo = index_closure(head.i)
+            self._head_closures[head] = clo
+        return clo
+
+
+class _Error:
+    """Stands for "this program failed on this input" in a behaviour signature."""
+
+    __slots__ = ()
+
+
+_ERROR = _Error()
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable copy of a program's value (lists become tuples)."""
+    if type(value) is list:
+        if value and type(value[0]) is list:
+            return tuple(_freeze(v) for v in value)
+        return tuple(value)
+    return value
+
+
+def _cost(item: Item) -> float:
+    return item[0]
+
+
+def free_vars_of(types: Sequence[Type]) -> list[int]:
+    ids: list[int] = []
+    for t in types:
+        free_vars(t, ids)
+    return ids
+
+
+def _instantiation(s: Substitution, num_vars: int) -> tuple[Type, ...]:
+    """How key variables ``0..num_vars-1`` were instantiated, in canonical form."""
+    if num_vars == 0:
+        return ()
+    return canonical(apply(TVar(i), s) for i in range(num_vars))
+
+
+def _instantiate_all(types: tuple[Type, ...], nid: int) -> tuple[tuple[Type, ...], int]:
+    ids = free_vars_of(types)
+    if not ids:
+        return types, nid
+    mapping: dict[int, Type] = {v: TVar(nid + i) for i, v in enumerate(ids)}
+    return tuple(rename(t, mapping) for t in types), nid + len(ids)
+
+
+def _products(lists: list[list[Item]], hi: float) -> Iterator[tuple[float, tuple[Item, ...]]]:
+    """Every choice of one item per list with total cost < ``hi`` (lists sorted by cost)."""
+    n = len(lists)
+    if n == 0:
+        if hi > 0:
+            yield 0.0, ()
+        return
+    if n == 1:
+        for it in lists[0]:
+            if it[0] >= hi:
+                break
+            yield it[0], (it,)
+        return
+    # Minimum cost of the lists after position i, for pruning.
+    rest_min = [0.0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        rest_min[i] = rest_min[i + 1] + lists[i][0][0]
+    if n == 2:
+        first, second = lists
+        m2 = rest_min[1]
+        for a in first:
+            ca = a[0]
+            if ca + m2 >= hi:
+                break
+            bound = hi - ca
+            for b in second:
+                if b[0] >= bound:
+                    break
+                yield ca + b[0], (a, b)
+        return
+
+    def go(i: int, spent: float, chosen: tuple[Item, ...]) -> Iterator[tuple[float, tuple[Item, ...]]]:
+        if i == n:
+            yield spent, chosen
+            return
+        after = rest_min[i + 1]
+        for it in lists[i]:
+            c = spent + it[0]
+            if c + after >= hi:
+                break
+            yield from go(i + 1, c, (*chosen, it))
+
+    yield from go(0, 0.0, ())
+
+
+def instantiate_request(request: Type) -> Type:
+    """``request`` with fresh canonical variables (exposed for tests)."""
+    return instantiate(request, 0)[0]

@@ -1,0 +1,203 @@
+"""A probabilistic grammar over a set of primitives (DreamCoder's unigram form).
+
+Each production (a primitive or an invention) has a log-weight; variables in scope
+share one log-weight ``log_variable``, split evenly among those that fit. At each
+point of a program, the weights of the candidates whose return type unifies with
+the requested type are normalised; a program's log-prior is the sum over its
+nodes. Programs are in eta-long form: a function-typed request is always met by a
+``lam``, and every head is applied to all its arguments.
+
+>>> from hylo.lang.types import parse_type
+>>> one = Primitive("1", parse_type("int"), lambda: 1)
+>>> plus = Primitive("+", parse_type("int -> int -> int"), lambda a, b: a + b)
+>>> g = Grammar.uniform([one, plus])
+>>> from hylo.lang.program import parse
+>>> round(g.log_prior(parse("(lam (+ $0 1))", {"+": plus, "1": one}), parse_type("int -> int")), 3)
+-3.296
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from hylo.lang.errors import UnificationError
+from hylo.lang.program import Abstraction, Index, Invented, Primitive, Program, show, spine
+from hylo.lang.types import (
+    Substitution,
+    TCon,
+    Type,
+    apply,
+    arguments,
+    instantiate,
+    is_arrow,
+    max_var_id,
+    return_type,
+    show_type,
+    unify,
+)
+
+Head = Primitive | Invented | Index
+
+
+@dataclass(frozen=True, slots=True)
+class Production:
+    log_weight: float
+    program: Primitive | Invented
+
+    @property
+    def tp(self) -> Type:
+        return self.program.tp
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One way to fill a request: a head, its cost (-log prob) and what it needs.
+
+    ``arg_types`` and ``substitution`` live in the caller's type-variable space;
+    ``next_id`` is the first variable id still unused after instantiating the head.
+    """
+
+    cost: float
+    head: Head
+    arg_types: tuple[Type, ...]
+    substitution: Substitution
+    next_id: int
+
+
+def _logsumexp(xs: Sequence[float]) -> float:
+    m = max(xs)
+    if m == -math.inf:
+        return m
+    return m + math.log(sum(math.exp(x - m) for x in xs))
+
+
+class Grammar:
+    """Log-weights for productions plus one for variables.
+
+    Args:
+        productions: ``(log_weight, primitive_or_invention)`` pairs.
+        log_variable: log-weight shared by the variables in scope.
+    """
+
+    def __init__(
+        self,
+        productions: Iterable[tuple[float, Primitive | Invented]],
+        log_variable: float = 0.0,
+    ) -> None:
+        self.productions = tuple(Production(w, p) for w, p in productions)
+        self.log_variable = log_variable
+        self._instances: dict[tuple[str, int], tuple[Type, tuple[Type, ...], int]] = {}
+        self._return_names = tuple(
+            r.name if isinstance(r, TCon) else None
+            for r in (return_type(p.tp) for p in self.productions)
+        )
+        names = [p.program.name for p in self.productions]
+        if len(set(names)) != len(names):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise ValueError(f"grammar has duplicate productions: {dup}")
+
+    @classmethod
+    def uniform(cls, primitives: Iterable[Primitive | Invented]) -> Grammar:
+        """Every production and the variables equally likely (the default)."""
+        return cls(((0.0, p) for p in primitives), 0.0)
+
+    @property
+    def primitives(self) -> tuple[Primitive | Invented, ...]:
+        return tuple(p.program for p in self.productions)
+
+    @property
+    def namespace(self) -> dict[str, Primitive | Invented]:
+        return {p.program.name: p.program for p in self.productions}
+
+    def __len__(self) -> int:
+        return len(self.productions)
+
+    def __repr__(self) -> str:
+        return f"Grammar({len(self.productions)} productions, log_variable={self.log_variable:.2f})"
+
+    def choices(self, request: Type, env: Sequence[Type], next_id: int) -> list[Choice]:
+        """Heads that can produce ``request`` in ``env`` with their normalised costs.
+
+        ``request`` must not be an arrow (arrows are met by ``lam``). Type
+        variables of ``request`` and ``env`` must be ``< next_id``.
+        """
+        found: list[tuple[float, Head, tuple[Type, ...], Substitution, int]] = []
+        variables: list[tuple[Head, tuple[Type, ...], Substitution]] = []
+        for i, t in enumerate(env):
+            try:
+                s = unify(return_type(t), request, {})
+            except UnificationError:
+                continue
+            variables.append((Index(i), tuple(arguments(t)), s))
+        if variables:
+            w = self.log_variable - math.log(len(variables))
+            found.extend((w, h, a, s, next_id) for h, a, s in variables)
+        head_name = request.name if isinstance(request, TCon) else None
+        for prod, ret_name in zip(self.productions, self._return_names, strict=True):
+            # Cheap filter before the costly instantiate-and-unify.
+            if head_name is not None and ret_name is not None and ret_name != head_name:
+                continue
+            ret, args, nid = self._instantiated(prod, next_id)
+            try:
+                s = unify(ret, request, {})
+            except UnificationError:
+                continue
+            found.append((prod.log_weight, prod.program, args, s, nid))
+        if not found:
+            return []
+        z = _logsumexp([f[0] for f in found])
+        return [Choice(z - w, h, a, s, nid) for w, h, a, s, nid in found]
+
+    def _instantiated(self, prod: Production, next_id: int) -> tuple[Type, tuple[Type, ...], int]:
+        """(return type, argument types, next id) of ``prod`` with fresh variables from ``next_id``."""
+        key = (prod.program.name, next_id)
+        found = self._instances.get(key)
+        if found is None:
+            t, nid = instantiate(prod.tp, next_id)
+            found = self._instances[key] = (return_type(t), tuple(arguments(t)), nid)
+        return found
+
+    def log_prior(self, program: Program, request: Type) -> float:
+        """Log-probability of ``program`` at type ``request`` (``-inf`` if impossible).
+
+        Follows the enumerator exactly: arguments are scored left to right, each
+        at its request with the variables bound so far.
+        """
+        start = max_var_id(request) + 1
+        try:
+            lp, _, _ = self._score(program, request, (), {}, start)
+        except _NotInGrammar:
+            return -math.inf
+        return lp
+
+    def _score(
+        self, p: Program, request: Type, env: tuple[Type, ...], s: Substitution, nid: int
+    ) -> tuple[float, Substitution, int]:
+        request = apply(request, s)
+        if is_arrow(request):
+            if not isinstance(p, Abstraction):
+                raise _NotInGrammar(f"{show(p)} is not eta-long at {show_type(request)}")
+            arg = request.args[0]  # type: ignore[union-attr]
+            return self._score(p.body, request.args[1], (arg, *env), s, nid)  # type: ignore[union-attr]
+        head, args = spine(p)
+        env_s = tuple(apply(t, s) for t in env)
+        for choice in self.choices(request, env_s, nid):
+            if choice.head != head:
+                continue
+            if len(choice.arg_types) != len(args):
+                raise _NotInGrammar(f"{show(head)} is not applied to all its arguments")
+            s2 = dict(s)
+            s2.update(choice.substitution)
+            total = -choice.cost
+            nid = choice.next_id
+            for a, at in zip(args, choice.arg_types, strict=True):
+                lp, s2, nid = self._score(a, at, env, s2, nid)
+                total += lp
+            return total, s2, nid
+        raise _NotInGrammar(f"{show(head)} cannot produce {show_type(request)} here")
+
+
+class _NotInGrammar(Exception):
+    pass

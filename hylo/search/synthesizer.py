@@ -1,0 +1,266 @@
+"""Synthesizers: the scikit-learn-style contract every search engine implements.
+
+``__init__`` only stores arguments (so :meth:`get_params` and hylo's AutoML work);
+:meth:`fit` searches and sets ``program_``, ``stats_`` and ``result_``; then
+:meth:`predict` and :meth:`score` use the best program.
+
+>>> from hylo.domains.lists import LISTS
+>>> from hylo.domains.task import make_task
+>>> from hylo.lang.types import parse_type
+>>> task = make_task("double", parse_type("list(int) -> list(int)"),
+...                  [([[1, 2]], [2, 4]), ([[3]], [6]), ([[0, 5]], [0, 10])])
+>>> synth = EnumerativeSynthesizer(timeout_s=10).fit(task)
+>>> synth.predict([([4, 1],)])
+[[8, 2]]
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, Self
+
+from hylo.domains import get_domain
+from hylo.domains.task import Example, Task
+from hylo.lang.errors import HyloError
+from hylo.lang.evaluate import Budget, Evaluator, Limits, use_limits
+from hylo.lang.program import Program, show
+from hylo.lang.types import show_type
+from hylo.search.base import Candidate, ProgressCallback, SearchResult, SearchStats
+from hylo.search.enumerate import EnumerationTimeout, Enumerator
+from hylo.search.grammar import Grammar
+
+
+class NotFittedError(HyloError, AttributeError):
+    """``predict``/``score`` called before ``fit`` found a program."""
+
+
+class BaseSynthesizer(ABC):
+    """Base class: subclasses implement :meth:`search`; the rest comes for free."""
+
+    program_: Program | None
+    stats_: SearchStats
+    result_: SearchResult
+
+    @abstractmethod
+    def search(
+        self, task: Task, grammar: Grammar | None = None, progress: ProgressCallback | None = None
+    ) -> SearchResult:
+        """Search for programs that fit ``task.train``; the best first."""
+
+    def fit(self, task: Task, grammar: Grammar | None = None) -> Self:
+        self.result_ = self.search(task, grammar)
+        self.stats_ = self.result_.stats
+        self.program_ = self.result_.best.program if self.result_.best else None
+        return self
+
+    def predict(self, inputs: Sequence[Sequence[Any]]) -> list[Any]:
+        """Outputs of the best program; ``inputs`` holds one argument tuple per call."""
+        best = self._best()
+        return [best(*args) for args in inputs]
+
+    def score(self, task: Task) -> float:
+        """Fraction of ``task.test`` (or ``task.train`` without tests) predicted right."""
+        examples = task.test or task.train
+        best = self._best()
+        right = 0
+        for ex in examples:
+            try:
+                right += best(*ex.inputs) == ex.output
+            except HyloError:
+                pass
+        return right / len(examples) if examples else 0.0
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor arguments, read from the signature (scikit-learn convention)."""
+        del deep
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {n: getattr(self, n) for n in names}
+
+    def set_params(self, **params: Any) -> Self:
+        valid = self.get_params()
+        for k, v in params.items():
+            if k not in valid:
+                raise ValueError(f"{type(self).__name__} has no parameter {k!r}; valid: {sorted(valid)}")
+            setattr(self, k, v)
+        return self
+
+    def _best(self) -> Candidate:
+        result = getattr(self, "result_", None)
+        if result is None:
+            raise NotFittedError(f"call {type(self).__name__}.fit(task) before using it")
+        if result.best is None:
+            raise NotFittedError(f"no program was found for task {result.task.name!r}")
+        return result.best
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def default_grammar(task: Task) -> Grammar:
+    """Uniform grammar over the primitives of the task's domain (``lists`` if unset)."""
+    return Grammar.uniform(get_domain(task.domain or "lists").primitives)
+
+
+class EnumerativeSynthesizer(BaseSynthesizer):
+    """Top-down enumeration in bands of description length, checking every program.
+
+    Args:
+        timeout_s: wall-clock budget for the whole search.
+        top_k: how many fitting programs to keep.
+        band_width: width of a cost band in nats (DreamCoder uses 1.5).
+        max_programs: stop after checking this many programs (None: no limit).
+        limits: evaluation limits per call of a candidate on one example.
+    """
+
+    def __init__(
+        self,
+        timeout_s: float = 10.0,
+        top_k: int = 5,
+        band_width: float = 1.5,
+        max_programs: int | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.timeout_s = timeout_s
+        self.top_k = top_k
+        self.band_width = band_width
+        self.max_programs = max_programs
+        self.limits = limits
+
+    def search(
+        self, task: Task, grammar: Grammar | None = None, progress: ProgressCallback | None = None
+    ) -> SearchResult:
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        if self.band_width <= 0:
+            raise ValueError(f"band_width must be > 0, got {self.band_width}")
+        if not task.train:
+            raise ValueError(f"task {task.name!r} has no training examples to search with")
+        grammar = grammar or default_grammar(task)
+        limits = self.limits or Limits(max_steps=20_000, timeout_s=0.1, max_length=1_000)
+        return _EnumerationRun(task, grammar, limits, self, progress).run()
+
+
+class _EnumerationRun:
+    """One search: the loop over bands, checking every program on the examples."""
+
+    def __init__(
+        self,
+        task: Task,
+        grammar: Grammar,
+        limits: Limits,
+        synth: EnumerativeSynthesizer,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.task, self.grammar, self.synth, self.progress = task, grammar, synth, progress
+        self.limits = limits
+        self.budget = Budget(limits)
+        inputs = [ex.inputs for ex in (*task.train, *task.test)]
+        self.enumerator = Enumerator(grammar, task.request, self.budget, inputs)
+        self.hits: list[Candidate] = []
+        self.programs = 0
+        self.start = time.perf_counter()
+        self.deadline = self.start + synth.timeout_s
+
+    def run(self) -> SearchResult:
+        use_limits(self.limits)
+        self.enumerator.deadline = self.deadline
+        try:
+            timed_out = self._loop()
+        except EnumerationTimeout:
+            timed_out = True
+        seconds = time.perf_counter() - self.start
+        hits = sorted(self.hits, key=lambda c: -c.log_posterior)[: self.synth.top_k]
+        return SearchResult(self.task, tuple(hits), SearchStats(self.programs, seconds, timed_out))
+
+    def _loop(self) -> bool:
+        """Returns whether the search ran out of time (or programs)."""
+        pairs = [(tuple(reversed(ex.inputs)), ex.output) for ex in self.task.train]
+        budget = self.budget
+        max_programs = self.synth.max_programs or math.inf
+        lo = 0.0
+        next_check = self.programs + 1024
+        while True:
+            hi = lo + self.synth.band_width
+            for item in self.enumerator.band(lo, hi):
+                self.programs += 1
+                clo = item[1]
+                try:
+                    for env, out in pairs:
+                        budget.reset()
+                        if clo(env) != out:
+                            break
+                    else:
+                        self._hit(self.enumerator.program(item), -item[0])
+                except Exception:  # a failing candidate is just a failed candidate
+                    pass
+                if self.programs >= next_check:
+                    next_check = self.programs + 1024
+                    now = time.perf_counter()
+                    if self.progress is not None:
+                        self.progress(self.programs, now - self.start)
+                    if now > self.deadline or self.programs >= max_programs:
+                        return True
+            if len(self.hits) >= 1:
+                return False  # the band that produced a solution is finished: stop
+            lo = hi
+            if time.perf_counter() > self.deadline:
+                return True
+
+    def _hit(self, program: Program, log_prior: float) -> None:
+        evaluator = Evaluator(self.limits)
+        f = evaluator.function(program)
+        predictions = tuple(_predict(f, ex) for ex in self.task.test)
+        use_limits(self.limits)
+        self.hits.append(
+            Candidate(
+                program,
+                self.task.request,
+                log_prior,
+                0.0,
+                time.perf_counter() - self.start,
+                self.programs,
+                predictions,
+                self.limits,
+            )
+        )
+
+
+def _predict(f: Any, ex: Example) -> Any:
+    try:
+        return f(*ex.inputs)
+    except HyloError:
+        return None
+
+
+def solve(
+    task: Task,
+    grammar: Grammar | None = None,
+    *,
+    timeout_s: float = 10.0,
+    top_k: int = 5,
+    progress: ProgressCallback | None = None,
+) -> SearchResult:
+    """Enumerate programs for ``task`` until one fits (or time runs out).
+
+    Args:
+        task: the examples and type to search for.
+        grammar: production weights; uniform over the task's domain by default.
+        timeout_s: wall-clock budget.
+        top_k: how many fitting programs to return.
+        progress: called now and then with (programs so far, seconds so far).
+    """
+    synth = EnumerativeSynthesizer(timeout_s=timeout_s, top_k=top_k)
+    return synth.search(task, grammar, progress)
+
+
+def describe(result: SearchResult) -> str:
+    """One line: the best program, its type and how long it took."""
+    if result.best is None:
+        return f"{result.task.name}: not solved ({result.stats.programs} programs)"
+    b = result.best
+    return f"{result.task.name}: {show(b.program)} : {show_type(b.tp)} ({b.seconds:.2f} s, {b.programs} programs)"
