@@ -570,12 +570,14 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[OnResult]:
 def render_table(report: BenchmarkReport, *, max_program_width: int = 60) -> Table:
     """A Rich table with one row per task: solved, test ok, seconds, programs, program."""
     table = Table(title=f"hylo benchmark — {len(report)} tasks, {report.timeout_s:g} s each")
-    table.add_column("task", overflow="fold")
+    table.add_column("task", no_wrap=True, overflow="ellipsis", min_width=16, ratio=1)
     table.add_column("solved", justify="center", no_wrap=True)
     table.add_column("test ok", justify="center", no_wrap=True)
     table.add_column("seconds", justify="right", no_wrap=True)
     table.add_column("programs", justify="right", no_wrap=True)
-    table.add_column("program", overflow="ellipsis", max_width=max_program_width, no_wrap=True)
+    table.add_column(
+        "program", no_wrap=True, overflow="ellipsis", max_width=max_program_width, ratio=2
+    )
     for o in report:
         table.add_row(
             escape(o.name),
