@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,7 @@ from hylo.lang.types import (
     free_vars,
     instantiate,
     is_arrow,
+    is_ground,
     rename,
     return_type,
 )
@@ -106,12 +107,18 @@ class Enumerator:
         self._choices: dict[tuple[Type, ...], list[Choice]] = {}
         self._in_progress: dict[tuple[Type, ...], float] = {}
         self._head_closures: dict[Head, Closure] = {}
+        self._builders: dict[Head, Callable[[Sequence[Item]], Closure]] = {}
+        self._min_node_cost = grammar.min_node_cost()
+        self._fresh_cache: dict[tuple[tuple[Type, ...], int], tuple[tuple[Type, ...], int]] = {}
         self._canonical: dict[tuple[Type, ...], tuple[list[int], tuple[Type, ...]]] = {}
         args = arguments(request)
         self.num_lambdas = len(args)
         # The body sees the last argument as $0.
         self.body_key = canonical((return_type(request), *reversed(args)))
         # Environments of the task's inputs, for pruning by observational equivalence.
+        # Training inputs suffice: of two subprograms that agree on them, the
+        # cheaper one always gives the more probable whole program, so pruning the
+        # other never changes which program the search ranks first.
         self._envs = [tuple(reversed(tuple(x))) for x in inputs] if inputs else []
         # Materialising a band can take a while before the first program comes out,
         # so the deadline is also checked there (EnumerationTimeout).
@@ -168,8 +175,9 @@ class Enumerator:
         by_inst: dict[tuple[Type, ...], list[Item]] = {}
         if is_arrow(request):
             args = arguments(request)
-            body_types = (return_type(request), *reversed(args), *env)
-            for s, _, items in self._child_groups(body_types, {}, num_vars, hi):
+            body_env = (*reversed(args), *env)
+            body_request = return_type(request)
+            for s, _, items in self._child_groups(body_request, body_env, False, {}, num_vars, hi):
                 inst = _instantiation(s, num_vars)
                 out = by_inst.setdefault(inst, [])
                 for item in items:
@@ -209,8 +217,9 @@ class Enumerator:
         for item in items:
             clo = item[1]
             values: list[Any] = []
+            budget.reset()  # one clock per program; steps are counted per input
             for env in envs:
-                budget.reset()
+                budget.steps = 0
                 try:
                     values.append(_freeze(clo(env)))
                 except Exception:
@@ -231,35 +240,57 @@ class Enumerator:
             choices = self.grammar.choices(request, env, len(free_vars_of(key)))
             choices.sort(key=lambda c: c.cost)
             self._choices[key] = choices
+        floor = self._min_node_cost
         for choice in choices:
             if choice.cost >= hi:
                 break
-            yield from self._argument_lists(choice, env, hi - choice.cost)
+            if choice.cost + floor * len(choice.arg_types) < hi:
+                yield from self._argument_lists(choice, env, hi - choice.cost)
 
     def _argument_lists(
         self, choice: Choice, env: tuple[Type, ...], hi: float
-    ) -> Iterator[tuple[Choice, Substitution, int, list[list[Item]]]]:
-        # Type-level search over argument groups, left to right; the item lists are
-        # combined later by a plain cost-bounded product.
-        def go(
-            i: int, s: Substitution, nid: int, spent: float, lists: list[list[Item]]
-        ) -> Iterator[tuple[Choice, Substitution, int, list[list[Item]]]]:
-            if i == len(choice.arg_types):
-                yield choice, s, nid, lists
-                return
-            for s2, nid2, items in self._child_groups(
-                (choice.arg_types[i], *env), s, nid, hi - spent
-            ):
-                if items[0][0] + spent < hi:
-                    yield from go(i + 1, s2, nid2, spent + items[0][0], [*lists, items])
+    ) -> list[tuple[Choice, Substitution, int, list[list[Item]]]]:
+        """Type-level search over argument groups, left to right.
 
-        return go(0, choice.substitution, choice.next_id, 0.0, [])
+        The item lists are combined later by a plain cost-bounded product, so the
+        type work here is done once per group, not once per program.
+        """
+        out: list[tuple[Choice, Substitution, int, list[list[Item]]]] = []
+        arg_types = choice.arg_types
+        n = len(arg_types)
+        env_ground = all(is_ground(t) for t in env)
+
+        floor = self._min_node_cost
+
+        def go(i: int, s: Substitution, nid: int, spent: float, lists: list[list[Item]]) -> None:
+            if i == n:
+                out.append((choice, s, nid, lists))
+                return
+            # Every later argument costs at least ``floor``: leave that much over.
+            bound = hi - spent - floor * (n - i - 1)
+            for s2, nid2, items in self._child_groups(arg_types[i], env, env_ground, s, nid, bound):
+                c = items[0][0]
+                if c < bound:
+                    go(i + 1, s2, nid2, spent + c, [*lists, items])
+
+        go(0, choice.substitution, choice.next_id, 0.0, [])
+        return out
 
     def _child_groups(
-        self, types: tuple[Type, ...], s: Substitution, nid: int, hi: float
-    ) -> Iterator[tuple[Substitution, int, list[Item]]]:
-        """Materialise the request ``types`` (under ``s``) and map each group back."""
-        applied = tuple(apply(t, s) for t in types) if s else types
+        self,
+        request: Type,
+        env: tuple[Type, ...],
+        env_ground: bool,
+        s: Substitution,
+        nid: int,
+        hi: float,
+    ) -> list[tuple[Substitution, int, list[Item]]]:
+        """Materialise ``request`` in ``env`` (under ``s``) and map each group back."""
+        if s:
+            request = apply(request, s)
+            if not env_ground:
+                env = tuple(apply(t, s) for t in env)
+        applied = (request, *env)
         canon = self._canonical.get(applied)
         if canon is None:
             ids = free_vars_of(applied)
@@ -270,27 +301,69 @@ class Enumerator:
             )
             canon = self._canonical[applied] = (ids, key)
         ids, key = canon
-        for inst, items in self._materialize(key, hi):
-            if not ids:
-                yield s, nid, items
-                continue
+        groups = self._materialize(key, hi)
+        if not ids:
+            return [(s, nid, items) for _, items in groups]
+        out = []
+        for inst, items in groups:
             # The group says key variable j became inst[j]; give inst's variables
             # fresh ids here and bind our variable ids[j] to it.
-            fresh, nid2 = _instantiate_all(inst, nid)
+            fresh, nid2 = self._fresh(inst, nid)
             s2 = dict(s)
             s2.update(zip(ids, fresh, strict=True))
-            yield s2, nid2, items
+            out.append((s2, nid2, items))
+        return out
+
+    def _fresh(self, inst: tuple[Type, ...], nid: int) -> tuple[tuple[Type, ...], int]:
+        found = self._fresh_cache.get((inst, nid))
+        if found is None:
+            found = self._fresh_cache[(inst, nid)] = _instantiate_all(inst, nid)
+        return found
 
     # --- closures --------------------------------------------------------------------
 
     def _closure(self, head: Head, items: Sequence[Item]) -> Closure:
-        if isinstance(head, Primitive):
+        build = self._builders.get(head)
+        if build is None:
+            build = self._builders[head] = self._builder(head)
+        return build(items)
+
+    def _builder(self, head: Head) -> Callable[[Sequence[Item]], Closure]:
+        """A function from argument items to the closure of ``head`` applied to them.
+
+        Specialised once per head, because building closures is on the hot path.
+        """
+        if isinstance(head, Primitive) and not head.lazy:
+            fn = head.fn
             if head.arity == 0:
-                return self._head_closure(head)
-            return primitive_app_closure(head, [it[1] for it in items])
-        if isinstance(head, Index) and not items:
-            return index_closure(head.i)
-        return value_app_closure(self._head_closure(head), [it[1] for it in items])
+                value = self._head_closure(head)
+                return lambda items: value
+            if head.arity == 1:
+
+                def build1(items: Sequence[Item]) -> Closure:
+                    a = items[0][1]
+                    return lambda env: fn(a(env))
+
+                return build1
+            if head.arity == 2:
+
+                def build2(items: Sequence[Item]) -> Closure:
+                    a, b = items[0][1], items[1][1]
+                    return lambda env: fn(a(env), b(env))
+
+                return build2
+        if isinstance(head, Primitive):
+            return lambda items: primitive_app_closure(head, [it[1] for it in items])
+        if isinstance(head, Index):
+            i = head.i
+            if i == 0:
+                return lambda items: (
+                    value_app_closure(_var0, [it[1] for it in items]) if items else _var0
+                )
+            var = index_closure(i)
+            return lambda items: value_app_closure(var, [it[1] for it in items]) if items else var
+        value = self._head_closure(head)
+        return lambda items: value_app_closure(value, [it[1] for it in items])
 
     def _head_closure(self, head: Head) -> Closure:
         clo = self._head_closures.get(head)
@@ -323,6 +396,10 @@ def _freeze(value: Any) -> Any:
             return tuple(_freeze(v) for v in value)
         return tuple(value)
     return value
+
+
+def _var0(env: tuple[Any, ...]) -> Any:
+    return env[0]
 
 
 def _cost(item: Item) -> float:

@@ -88,6 +88,7 @@ class Grammar:
     ) -> None:
         self.productions = tuple(Production(w, p) for w, p in productions)
         self.log_variable = log_variable
+        self._min_node_cost: float | None = None
         self._instances: dict[tuple[str, int], tuple[Type, tuple[Type, ...], int]] = {}
         self._return_names = tuple(
             r.name if isinstance(r, TCon) else None
@@ -149,6 +150,27 @@ class Grammar:
             return []
         z = _logsumexp([f[0] for f in found])
         return [Choice(z - w, h, a, s, nid) for w, h, a, s, nid in found]
+
+    def min_node_cost(self) -> float:
+        """A lower bound on the cost of any one choice, at any request.
+
+        Productions that return a bare type variable (``car``, ``if``, ``fold``…)
+        fit every request, so they are always in the normaliser; that bounds how
+        cheap any choice can be. The enumerator uses it to give an argument only
+        the budget that the arguments after it leave over.
+        """
+        if self._min_node_cost is None:
+            anywhere = [
+                p.log_weight
+                for p, name in zip(self.productions, self._return_names, strict=True)
+                if name is None
+            ]
+            bounds = [_logsumexp([*anywhere, self.log_variable]) - self.log_variable]
+            for p, name in zip(self.productions, self._return_names, strict=True):
+                always = anywhere if name is None else [*anywhere, p.log_weight]
+                bounds.append(_logsumexp(always) - p.log_weight)
+            self._min_node_cost = max(0.0, min(bounds))
+        return self._min_node_cost
 
     def _instantiated(self, prod: Production, next_id: int) -> tuple[Type, tuple[Type, ...], int]:
         """(return type, argument types, next id) of ``prod`` with fresh variables from ``next_id``."""

@@ -106,6 +106,12 @@ def default_grammar(task: Task) -> Grammar:
     return Grammar.uniform(get_domain(task.domain or "lists").primitives)
 
 
+SEARCH_LIMITS = Limits(max_steps=10_000, timeout_s=0.1, max_length=250)
+"""Per-call limits while searching: list tasks have short lists and small numbers,
+so a candidate that needs more is almost surely looping, and failing it fast keeps
+the search moving."""
+
+
 class EnumerativeSynthesizer(BaseSynthesizer):
     """Top-down enumeration in bands of description length, checking every program.
 
@@ -115,6 +121,8 @@ class EnumerativeSynthesizer(BaseSynthesizer):
         band_width: width of a cost band in nats (DreamCoder uses 1.5).
         max_programs: stop after checking this many programs (None: no limit).
         limits: evaluation limits per call of a candidate on one example.
+        prune_equivalent: drop subprograms (outside any lambda) that behave like a
+            cheaper one on the training inputs (observational equivalence).
     """
 
     def __init__(
@@ -124,12 +132,14 @@ class EnumerativeSynthesizer(BaseSynthesizer):
         band_width: float = 1.5,
         max_programs: int | None = None,
         limits: Limits | None = None,
+        prune_equivalent: bool = True,
     ) -> None:
         self.timeout_s = timeout_s
         self.top_k = top_k
         self.band_width = band_width
         self.max_programs = max_programs
         self.limits = limits
+        self.prune_equivalent = prune_equivalent
 
     def search(
         self, task: Task, grammar: Grammar | None = None, progress: ProgressCallback | None = None
@@ -141,7 +151,7 @@ class EnumerativeSynthesizer(BaseSynthesizer):
         if not task.train:
             raise ValueError(f"task {task.name!r} has no training examples to search with")
         grammar = grammar or default_grammar(task)
-        limits = self.limits or Limits(max_steps=20_000, timeout_s=0.1, max_length=1_000)
+        limits = self.limits or SEARCH_LIMITS
         return _EnumerationRun(task, grammar, limits, self, progress).run()
 
 
@@ -159,7 +169,7 @@ class _EnumerationRun:
         self.task, self.grammar, self.synth, self.progress = task, grammar, synth, progress
         self.limits = limits
         self.budget = Budget(limits)
-        inputs = [ex.inputs for ex in (*task.train, *task.test)]
+        inputs = [ex.inputs for ex in task.train] if synth.prune_equivalent else None
         self.enumerator = Enumerator(grammar, task.request, self.budget, inputs)
         self.hits: list[Candidate] = []
         self.programs = 0
@@ -189,9 +199,10 @@ class _EnumerationRun:
             for item in self.enumerator.band(lo, hi):
                 self.programs += 1
                 clo = item[1]
+                budget.reset()  # one clock per program; steps are counted per example
                 try:
                     for env, out in pairs:
-                        budget.reset()
+                        budget.steps = 0
                         if clo(env) != out:
                             break
                     else:
