@@ -12,8 +12,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.hylo-installed
 
 # The demo: every bundled DreamCoder list task (217), DEMO_TIMEOUT seconds each,
-# one worker per core: about 217 x DEMO_TIMEOUT / cores seconds (2-3 minutes on 2 cores).
-DEMO_TIMEOUT ?= 1
+# one worker per core: at most 217 x DEMO_TIMEOUT / cores seconds, under 2 minutes on 2 cores.
+DEMO_TIMEOUT ?= 2
 DEMO_ARGS ?=
 
 .PHONY: demo test lint format typecheck pytest bench install clean

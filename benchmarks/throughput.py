@@ -72,8 +72,10 @@ def main() -> None:
     print(f"checked programs/second: {programs / spent:,.0f}  ({programs:,d} in {spent:.1f} s)")
     for request in ("list(int) -> list(int)", "list(int) -> int"):
         n, secs = raw_rate(request, args.max_cost)
-        print(f"raw {request:24s} {n:>10,d} programs (cost < {args.max_cost}) in {secs:5.1f} s"
-              f" = {n / secs:,.0f}/s")
+        print(
+            f"raw {request:24s} {n:>10,d} programs (cost < {args.max_cost}) in {secs:5.1f} s"
+            f" = {n / secs:,.0f}/s"
+        )
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
 

@@ -89,8 +89,13 @@ def solve(
             raise TaskFormatError("hylo.solve needs at least one (input, output) example")
         request = infer_task_type([((i,), o) for i, o in [*pairs, *test]])
         name = domain if isinstance(domain, str) else domain.name
-        task = make_task("task", request, [((i,), o) for i, o in pairs],
-                         [((i,), o) for i, o in test], domain=name)
+        task = make_task(
+            "task",
+            request,
+            [((i,), o) for i, o in pairs],
+            [((i,), o) for i, o in test],
+            domain=name,
+        )
     if grammar is None:
         dom = get_domain(domain) if isinstance(domain, str) else domain
         grammar = Grammar.uniform(dom.primitives)

@@ -152,6 +152,8 @@ def _search(task: Task, timeout_s: float, top_k: int, show_progress: bool) -> Se
             return search_solve(task, timeout_s=timeout_s, top_k=top_k, progress=progress)
         except HyloError as exc:
             _fail(f"cannot search for task {task.name!r}: {exc}")
+        except KeyboardInterrupt:
+            _fail("interrupted", code=130)
 
 
 @contextmanager
@@ -338,7 +340,10 @@ def bench(
     stderr.print(
         f"benchmark: {len(tasks)} tasks from {suite!r}, {timeout:g} s each, {n_workers} worker(s)"
     )
-    report = run_benchmark(tasks, timeout_s=timeout, workers=n_workers, progress=True)
+    try:
+        report = run_benchmark(tasks, timeout_s=timeout, workers=n_workers, progress=True)
+    except KeyboardInterrupt:
+        _fail("interrupted", code=130)
     _print_report(report)
     if json_out is not None:
         _save_report(report, json_out)

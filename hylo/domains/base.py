@@ -56,4 +56,6 @@ class Domain:
         missing = set(names) - {p.name for p in self.primitives}
         if missing:
             raise KeyError(f"domain {self.name!r} has no primitive(s) {sorted(missing)}")
-        return Domain(self.name, tuple(p for p in self.primitives if p.name not in names), self.description)
+        return Domain(
+            self.name, tuple(p for p in self.primitives if p.name not in names), self.description
+        )

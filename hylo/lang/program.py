@@ -85,6 +85,10 @@ class Invented:
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild from the fields: the cached hash differs between processes.
+        return (Invented, (self.name, self.body, self.tp))
+
 
 @dataclass(frozen=True, slots=True)
 class Application:
@@ -98,6 +102,9 @@ class Application:
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Application, (self.f, self.x))
+
 
 @dataclass(frozen=True, slots=True)
 class Abstraction:
@@ -109,6 +116,9 @@ class Abstraction:
 
     def __hash__(self) -> int:
         return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Abstraction, (self.body,))
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,10 @@ class TCon:
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self) -> tuple[type[TCon], tuple[str, tuple[Type, ...]]]:
+        # Rebuild from the fields: the cached hash differs between processes.
+        return (TCon, (self.name, self.args))
+
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True

@@ -31,6 +31,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import signal
 import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -249,6 +250,7 @@ def _type_text(task: Task) -> str:
 
 def _worker_main(conn: Connection, timeout_s: float, solver: Solver) -> None:
     """Loop of a worker process: receive ``(index, task)``, send ``(index, outcome dict)``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         try:
             job = conn.recv()
@@ -374,12 +376,14 @@ class _Pool:
         w.process, w.conn, w.index = fresh.process, fresh.conn, None
 
     def close(self) -> None:
+        """Ask idle workers to exit; terminate busy ones (after an interrupt)."""
         for w in self.workers:
             if w.index is None and w.process.is_alive():
                 with suppress(OSError):
                     w.conn.send(None)
         for w in self.workers:
-            w.process.join(timeout=1.0)
+            if w.index is None:
+                w.process.join(timeout=1.0)
             _stop(w)
 
 
@@ -567,17 +571,15 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[OnResult]:
 # --------------------------------------------------------------------------- rendering
 
 
-def render_table(report: BenchmarkReport, *, max_program_width: int = 60) -> Table:
+def render_table(report: BenchmarkReport, *, max_program_width: int = 80) -> Table:
     """A Rich table with one row per task: solved, test ok, seconds, programs, program."""
     table = Table(title=f"hylo benchmark — {len(report)} tasks, {report.timeout_s:g} s each")
-    table.add_column("task", no_wrap=True, overflow="ellipsis", min_width=16, ratio=1)
-    table.add_column("solved", justify="center", no_wrap=True)
-    table.add_column("test ok", justify="center", no_wrap=True)
-    table.add_column("seconds", justify="right", no_wrap=True)
-    table.add_column("programs", justify="right", no_wrap=True)
-    table.add_column(
-        "program", no_wrap=True, overflow="ellipsis", max_width=max_program_width, ratio=2
-    )
+    table.add_column("task", overflow="fold", min_width=12)
+    for name in ("solved", "test ok"):
+        table.add_column(name, justify="center", no_wrap=True, min_width=len(name))
+    for name in ("seconds", "programs"):
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    table.add_column("program", overflow="fold", min_width=12, max_width=max_program_width)
     for o in report:
         table.add_row(
             escape(o.name),

@@ -50,7 +50,8 @@ class Candidate:
         return show(self.program)
 
     def __repr__(self) -> str:
-        return f"Candidate({show(self.program)} : {show_type(self.tp)}, log_prior={self.log_prior:.2f})"
+        typed = f"{show(self.program)} : {show_type(self.tp)}"
+        return f"Candidate({typed}, log_prior={self.log_prior:.2f})"
 
 
 @dataclass(frozen=True)

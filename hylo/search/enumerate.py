@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from hylo.lang.evaluate import (
@@ -37,8 +36,8 @@ from hylo.lang.evaluate import (
 from hylo.lang.evaluate import _compile as compile_with_budget
 from hylo.lang.program import Abstraction, Index, Invented, Primitive, Program, apply_to
 from hylo.lang.types import (
-    TVar,
     Substitution,
+    TVar,
     Type,
     apply,
     arguments,
@@ -192,8 +191,8 @@ class Enumerator:
                 inst = _instantiation(s, num_vars)
                 out = by_inst.setdefault(inst, [])
                 head, c0 = choice.head, choice.cost
-                for cost, items in _products(lists, hi - c0):
-                    out.append((c0 + cost, self._closure(head, items), head, items))
+                for cost, chosen in _products(lists, hi - c0):
+                    out.append((c0 + cost, self._closure(head, chosen), head, chosen))
         groups: Groups = []
         prune = bool(self._envs) and len(env) == self.num_lambdas and not is_arrow(request)
         for inst, items in by_inst.items():
@@ -259,15 +258,15 @@ class Enumerator:
         arg_types = choice.arg_types
         n = len(arg_types)
         env_ground = all(is_ground(t) for t in env)
-
-        floor = self._min_node_cost
+        # What the arguments after position i cost at least: leave that much over.
+        floors = [self._floor(t, env, env_ground, choice.substitution) for t in arg_types]
+        after = [sum(floors[i + 1 :]) for i in range(n)]
 
         def go(i: int, s: Substitution, nid: int, spent: float, lists: list[list[Item]]) -> None:
             if i == n:
                 out.append((choice, s, nid, lists))
                 return
-            # Every later argument costs at least ``floor``: leave that much over.
-            bound = hi - spent - floor * (n - i - 1)
+            bound = hi - spent - after[i]
             for s2, nid2, items in self._child_groups(arg_types[i], env, env_ground, s, nid, bound):
                 c = items[0][0]
                 if c < bound:
@@ -275,6 +274,26 @@ class Enumerator:
 
         go(0, choice.substitution, choice.next_id, 0.0, [])
         return out
+
+    def _floor(
+        self, request: Type, env: tuple[Type, ...], env_ground: bool, s: Substitution
+    ) -> float:
+        """A lower bound on the cost of any program for ``request`` in ``env``.
+
+        Exact for a ground request already materialised (its cheapest program, or
+        the bound it was materialised to when it had none); otherwise the
+        grammar's bound for a single choice.
+        """
+        if env_ground:
+            request = apply(request, s) if s else request
+            if is_ground(request):
+                cached = self._memo.get((request, *env))
+                if cached is not None:
+                    hi, groups = cached
+                    if not groups:
+                        return max(hi, self._min_node_cost)
+                    return min(items[0][0] for _, items in groups)
+        return self._min_node_cost
 
     def _child_groups(
         self,
@@ -369,9 +388,7 @@ class Enumerator:
         clo = self._head_closures.get(head)
         if clo is None:
             if isinstance(head, Primitive):
-                clo = (
-                    const_closure(head.fn()) if head.arity == 0 else primitive_closure(head)
-                )
+                clo = const_closure(head.fn()) if head.arity == 0 else primitive_closure(head)
             elif isinstance(head, Invented):
                 clo = compile_with_budget(head, self.budget)
             else:
@@ -459,7 +476,9 @@ def _products(lists: list[list[Item]], hi: float) -> Iterator[tuple[float, tuple
                 yield ca + b[0], (a, b)
         return
 
-    def go(i: int, spent: float, chosen: tuple[Item, ...]) -> Iterator[tuple[float, tuple[Item, ...]]]:
+    def go(
+        i: int, spent: float, chosen: tuple[Item, ...]
+    ) -> Iterator[tuple[float, tuple[Item, ...]]]:
         if i == n:
             yield spent, chosen
             return

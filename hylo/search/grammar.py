@@ -173,7 +173,7 @@ class Grammar:
         return self._min_node_cost
 
     def _instantiated(self, prod: Production, next_id: int) -> tuple[Type, tuple[Type, ...], int]:
-        """(return type, argument types, next id) of ``prod`` with fresh variables from ``next_id``."""
+        """Return type, argument types and next free id of ``prod``, instantiated at ``next_id``."""
         key = (prod.program.name, next_id)
         found = self._instances.get(key)
         if found is None:

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import time
@@ -68,10 +69,8 @@ class BaseSynthesizer(ABC):
         best = self._best()
         right = 0
         for ex in examples:
-            try:
+            with contextlib.suppress(HyloError):
                 right += best(*ex.inputs) == ex.output
-            except HyloError:
-                pass
         return right / len(examples) if examples else 0.0
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -84,12 +83,14 @@ class BaseSynthesizer(ABC):
         valid = self.get_params()
         for k, v in params.items():
             if k not in valid:
-                raise ValueError(f"{type(self).__name__} has no parameter {k!r}; valid: {sorted(valid)}")
+                raise ValueError(
+                    f"{type(self).__name__} has no parameter {k!r}; valid: {sorted(valid)}"
+                )
             setattr(self, k, v)
         return self
 
     def _best(self) -> Candidate:
-        result = getattr(self, "result_", None)
+        result: SearchResult | None = getattr(self, "result_", None)
         if result is None:
             raise NotFittedError(f"call {type(self).__name__}.fit(task) before using it")
         if result.best is None:
@@ -106,7 +107,7 @@ def default_grammar(task: Task) -> Grammar:
     return Grammar.uniform(get_domain(task.domain or "lists").primitives)
 
 
-SEARCH_LIMITS = Limits(max_steps=10_000, timeout_s=0.1, max_length=250)
+SEARCH_LIMITS = Limits(max_steps=10_000, timeout_s=0.1, max_length=100)
 """Per-call limits while searching: list tasks have short lists and small numbers,
 so a candidate that needs more is almost surely looping, and failing it fast keeps
 the search moving."""
@@ -274,4 +275,5 @@ def describe(result: SearchResult) -> str:
     if result.best is None:
         return f"{result.task.name}: not solved ({result.stats.programs} programs)"
     b = result.best
-    return f"{result.task.name}: {show(b.program)} : {show_type(b.tp)} ({b.seconds:.2f} s, {b.programs} programs)"
+    found = f"({b.seconds:.2f} s, {b.programs} programs)"
+    return f"{result.task.name}: {show(b.program)} : {show_type(b.tp)} {found}"

@@ -13,7 +13,7 @@ the language's tests depend on no domain:
 ``true``     ``bool`` (and ``false``)
 ``+``        ``int -> int -> int``
 ``gt?``      ``int -> int -> bool``
-``eq?``      ``t0 -> t0 -> bool``
+``eq?``      ``t0 -> t0 -> bool`` (raises when asked to compare functions)
 ``if``       ``bool -> t0 -> t0 -> t0`` (lazy: only the branch taken runs)
 ``empty``    ``list(t0)``
 ``cons``     ``t0 -> list(t0) -> list(t0)``
@@ -119,6 +119,18 @@ def _fold(xs: list[Any], init: Any, f: Callable[[Any], Callable[[Any], Any]]) ->
     return acc
 
 
+def _contains_function(x: Any) -> bool:
+    return callable(x) or (type(x) is list and any(_contains_function(v) for v in x))
+
+
+def _eq(a: Any, b: Any) -> bool:
+    # Python compares functions by identity, which beta reduction does not preserve;
+    # refusing keeps the semantics of the test language extensional.
+    if _contains_function(a) or _contains_function(b):
+        raise ValueError("eq? cannot compare functions")
+    return bool(a == b)
+
+
 def _if(c: Callable[[], bool], a: Callable[[], Any], b: Callable[[], Any]) -> Any:
     return a() if c() else b()
 
@@ -134,7 +146,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     _prim("false", "bool", lambda: False, "false"),
     _prim("+", "int -> int -> int", lambda a, b: a + b, "addition"),
     _prim("gt?", "int -> int -> bool", lambda a, b: a > b, "greater than"),
-    _prim("eq?", "a -> a -> bool", lambda a, b: a == b, "equality"),
+    _prim("eq?", "a -> a -> bool", _eq, "equality (raises on functions)"),
     _prim("if", "bool -> a -> a -> a", _if, "conditional (lazy)", lazy=True),
     _prim("empty", "list(a)", lambda: [], "the empty list"),
     _prim("cons", "a -> list(a) -> list(a)", _cons, "prepend an element"),

@@ -7,6 +7,7 @@ and is tested the day it lands.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -67,18 +68,10 @@ def impossible_task() -> Task:
     return make_task("noise", LIST_TO_LIST, [((i,), o) for i, o in zip(ins, outs, strict=True)])
 
 
-def synthesizer_checks(make: SynthesizerFactory) -> Iterator[Callable[[], None]]:
-    """Yield the named checks for one engine; each raises AssertionError on failure."""
-    for check_fn in (
-        check_get_params,
-        check_fit_returns_self,
-        check_solves_known_tasks,
-        check_candidates_are_sound,
-        check_unsolvable_is_clean,
-        check_not_fitted,
-        check_deterministic,
-    ):
-        yield lambda fn=check_fn: fn(make)
+def synthesizer_checks(make: SynthesizerFactory) -> Iterator[tuple[str, Callable[[], None]]]:
+    """Yield ``(name, check)`` for one engine; each check raises AssertionError on failure."""
+    for check_fn in CHECKS:
+        yield check_fn.__name__, functools.partial(check_fn, make)
 
 
 def check_get_params(make: SynthesizerFactory) -> None:
@@ -162,3 +155,15 @@ def check_deterministic(make: SynthesizerFactory) -> None:
     second = make(timeout_s=20.0).search(task)
     assert str(first.best) == str(second.best)
     assert [str(c) for c in first.candidates] == [str(c) for c in second.candidates]
+
+
+CHECKS: tuple[Callable[[SynthesizerFactory], None], ...] = (
+    check_get_params,
+    check_fit_returns_self,
+    check_solves_known_tasks,
+    check_candidates_are_sound,
+    check_unsolvable_is_clean,
+    check_not_fitted,
+    check_deterministic,
+)
+"""Every check, in the order they run."""

@@ -109,6 +109,7 @@ def test_observational_equivalence_keeps_one_program_per_behaviour(grammar):
     _, plain = enumerate_up_to(grammar, request, 12.0)
     _, pruned = enumerate_up_to(grammar, request, 12.0, inputs=inputs)
     assert 0 < len(pruned) < len(plain)
+
     # Pruning only drops subprograms that behave like a cheaper one, so every
     # behaviour found without pruning is found with it, at no greater cost.
     def behaviours(found):

@@ -5,16 +5,12 @@ import pytest
 from hylo.testing.synthesizers import ENGINES, synthesizer_checks
 
 CHECKS = [
-    (name, check)
-    for name, make in ENGINES.items()
-    for check in synthesizer_checks(make)
+    pytest.param(check, id=f"{engine}-{name}")
+    for engine, make in ENGINES.items()
+    for name, check in synthesizer_checks(make)
 ]
 
 
-@pytest.mark.parametrize(
-    ("engine", "check"),
-    CHECKS,
-    ids=[f"{name}-{check.__defaults__[0].__name__}" for name, check in CHECKS],
-)
-def test_conformance(engine, check):
+@pytest.mark.parametrize("check", CHECKS)
+def test_conformance(check):
     check()
