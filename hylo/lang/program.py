@@ -260,7 +260,10 @@ def parse(text: str, namespace: Namespace) -> Program:
             )
         return found
 
-    out = expr()
+    try:
+        out = expr()
+    except RecursionError:
+        raise ParseError(f"program text is nested too deeply to parse ({len(tokens)} tokens)") from None
     if pos != len(tokens):
         raise fail(f"unexpected {tokens[pos][0]!r} after the end of the program", tokens[pos][1])
     return out

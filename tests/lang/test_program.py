@@ -336,3 +336,12 @@ def _apply_to_indices(f: Program, k: int) -> Program:
     for i in reversed(range(k)):
         out = Application(out, Index(i))
     return out
+
+
+def test_deeply_nested_text_is_a_parse_error_not_a_crash():
+    from hylo.lang.errors import ParseError
+    from hylo.lang.program import parse
+
+    text = "(lam " * 50_000 + "$0" + ")" * 50_000
+    with pytest.raises(ParseError, match="nested too deeply"):
+        parse(text, {})
