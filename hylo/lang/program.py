@@ -263,7 +263,8 @@ def parse(text: str, namespace: Namespace) -> Program:
     try:
         out = expr()
     except RecursionError:
-        raise ParseError(f"program text is nested too deeply to parse ({len(tokens)} tokens)") from None
+        msg = f"program text is nested too deeply to parse ({len(tokens)} tokens)"
+        raise ParseError(msg) from None
     if pos != len(tokens):
         raise fail(f"unexpected {tokens[pos][0]!r} after the end of the program", tokens[pos][1])
     return out

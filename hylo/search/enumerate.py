@@ -18,6 +18,10 @@ checked against the examples are never stored.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import gc
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -64,6 +68,24 @@ Groups = list[tuple[tuple[Type, ...], list[Item]]]
 """Items grouped by how the request's type variables were instantiated."""
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while enumerating.
+
+    Search allocates millions of short-lived closures and tuples, none of them in
+    reference cycles (reference counting frees them); the collector would still
+    walk the whole memo table again and again, which halves throughput. It is
+    switched back on when the search ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def program_of(item: Item) -> Program:
     """Build the program an item stands for (done only for the few that are kept)."""
     _, _, head, args = item
@@ -77,6 +99,10 @@ def program_of(item: Item) -> Program:
 
 class EnumerationTimeout(Exception):
     """Raised from inside the enumerator when its ``deadline`` has passed."""
+
+
+class EnumerationMemoryFull(EnumerationTimeout):
+    """Raised when the materialised programs exceed the enumerator's ``max_items``."""
 
 
 class ZeroCostLoop(RuntimeError):
@@ -98,6 +124,7 @@ class Enumerator:
         request: Type,
         budget: Budget,
         inputs: Sequence[Sequence[Any]] | None = None,
+        max_items: int = 20_000_000,
     ) -> None:
         self.grammar = grammar
         self.request = request
@@ -122,6 +149,9 @@ class Enumerator:
         # Materialising a band can take a while before the first program comes out,
         # so the deadline is also checked there (EnumerationTimeout).
         self.deadline = math.inf
+        # Materialised programs cost memory (about 100 bytes each): stop past this.
+        self.max_items = max_items
+        self.num_items = 0
 
     # --- the public stream -------------------------------------------------------------
 
@@ -132,11 +162,10 @@ class Enumerator:
         :meth:`program` turns an item into the whole program (with its lambdas).
         """
         for choice, _, _, lists in self._expansions(self.body_key, hi):
-            head = choice.head
-            for cost, items in _products(lists, hi - choice.cost):
-                total = choice.cost + cost
-                if total >= lo:
-                    yield (total, self._closure(head, items), head, items)
+            head, c0 = choice.head, choice.cost
+            build = self._builder_of(head)
+            for cost, items in _products(lists, hi - c0, lo - c0):
+                yield (c0 + cost, build(items), head, items)
 
     def program(self, body: Item) -> Program:
         """The whole program for an item from :meth:`band`."""
@@ -163,12 +192,21 @@ class Enumerator:
                 del self._in_progress[key]
             else:
                 self._in_progress[key] = outer
+        old = self._memo.get(key)
+        if old is not None:
+            self.num_items -= _count(old[1])
+        self.num_items += _count(groups)
         self._memo[key] = (hi, groups)
         return groups
 
-    def _build(self, key: tuple[Type, ...], hi: float) -> Groups:
+    def _check_limits(self, building: int = 0) -> None:
         if time.perf_counter() > self.deadline:
             raise EnumerationTimeout
+        if self.num_items + building > self.max_items:
+            raise EnumerationMemoryFull(f"more than {self.max_items:,} programs materialised")
+
+    def _build(self, key: tuple[Type, ...], hi: float) -> Groups:
+        self._check_limits()
         request, env = key[0], key[1:]
         num_vars = len(free_vars_of(key))
         by_inst: dict[tuple[Type, ...], list[Item]] = {}
@@ -191,8 +229,11 @@ class Enumerator:
                 inst = _instantiation(s, num_vars)
                 out = by_inst.setdefault(inst, [])
                 head, c0 = choice.head, choice.cost
+                build = self._builder_of(head)
                 for cost, chosen in _products(lists, hi - c0):
-                    out.append((c0 + cost, self._closure(head, chosen), head, chosen))
+                    out.append((c0 + cost, build(chosen), head, chosen))
+                    if not len(out) & 0xFFFF:  # a big product: look at the clock
+                        self._check_limits(len(out))
         groups: Groups = []
         prune = bool(self._envs) and len(env) == self.num_lambdas and not is_arrow(request)
         for inst, items in by_inst.items():
@@ -255,25 +296,53 @@ class Enumerator:
         type work here is done once per group, not once per program.
         """
         out: list[tuple[Choice, Substitution, int, list[list[Item]]]] = []
-        arg_types = choice.arg_types
-        n = len(arg_types)
         env_ground = all(is_ground(t) for t in env)
         # What the arguments after position i cost at least: leave that much over.
-        floors = [self._floor(t, env, env_ground, choice.substitution) for t in arg_types]
-        after = [sum(floors[i + 1 :]) for i in range(n)]
-
-        def go(i: int, s: Substitution, nid: int, spent: float, lists: list[list[Item]]) -> None:
-            if i == n:
-                out.append((choice, s, nid, lists))
-                return
-            bound = hi - spent - after[i]
-            for s2, nid2, items in self._child_groups(arg_types[i], env, env_ground, s, nid, bound):
-                c = items[0][0]
-                if c < bound:
-                    go(i + 1, s2, nid2, spent + c, [*lists, items])
-
-        go(0, choice.substitution, choice.next_id, 0.0, [])
+        floors = [self._floor(t, env, env_ground, choice.substitution) for t in choice.arg_types]
+        after = [sum(floors[i + 1 :]) for i in range(len(floors))]
+        self._choose_groups(
+            choice, env, env_ground, after, hi, 0, choice.substitution, choice.next_id, 0.0, [], out
+        )
         return out
+
+    def _choose_groups(
+        self,
+        choice: Choice,
+        env: tuple[Type, ...],
+        env_ground: bool,
+        after: list[float],
+        hi: float,
+        i: int,
+        s: Substitution,
+        nid: int,
+        spent: float,
+        lists: list[list[Item]],
+        out: list[tuple[Choice, Substitution, int, list[list[Item]]]],
+    ) -> None:
+        # A method, not a nested recursive function: a closure that refers to itself
+        # is a reference cycle, and with the collector paused it would pin the memo.
+        if i == len(choice.arg_types):
+            out.append((choice, s, nid, lists))
+            return
+        bound = hi - spent - after[i]
+        for s2, nid2, items in self._child_groups(
+            choice.arg_types[i], env, env_ground, s, nid, bound
+        ):
+            c = items[0][0]
+            if c < bound:
+                self._choose_groups(
+                    choice,
+                    env,
+                    env_ground,
+                    after,
+                    hi,
+                    i + 1,
+                    s2,
+                    nid2,
+                    spent + c,
+                    [*lists, items],
+                    out,
+                )
 
     def _floor(
         self, request: Type, env: tuple[Type, ...], env_ground: bool, s: Substitution
@@ -341,11 +410,11 @@ class Enumerator:
 
     # --- closures --------------------------------------------------------------------
 
-    def _closure(self, head: Head, items: Sequence[Item]) -> Closure:
+    def _builder_of(self, head: Head) -> Callable[[Sequence[Item]], Closure]:
         build = self._builders.get(head)
         if build is None:
             build = self._builders[head] = self._builder(head)
-        return build(items)
+        return build
 
     def _builder(self, head: Head) -> Callable[[Sequence[Item]], Closure]:
         """A function from argument items to the closure of ``head`` applied to them.
@@ -419,6 +488,10 @@ def _var0(env: tuple[Any, ...]) -> Any:
     return env[0]
 
 
+def _count(groups: Groups) -> int:
+    return sum(len(items) for _, items in groups)
+
+
 def _cost(item: Item) -> float:
     return item[0]
 
@@ -445,51 +518,53 @@ def _instantiate_all(types: tuple[Type, ...], nid: int) -> tuple[tuple[Type, ...
     return tuple(rename(t, mapping) for t in types), nid + len(ids)
 
 
-def _products(lists: list[list[Item]], hi: float) -> Iterator[tuple[float, tuple[Item, ...]]]:
-    """Every choice of one item per list with total cost < ``hi`` (lists sorted by cost)."""
+def _products(
+    lists: list[list[Item]], hi: float, lo: float = -math.inf
+) -> Iterator[tuple[float, tuple[Item, ...]]]:
+    """Every choice of one item per list with ``lo <= total cost < hi``.
+
+    The lists are sorted by cost; the last list is entered by bisection at the
+    first item that can reach ``lo``, so programs of earlier bands are skipped
+    without being visited.
+    """
     n = len(lists)
     if n == 0:
-        if hi > 0:
+        if lo <= 0.0 < hi:
             yield 0.0, ()
-        return
-    if n == 1:
-        for it in lists[0]:
-            if it[0] >= hi:
-                break
-            yield it[0], (it,)
         return
     # Minimum cost of the lists after position i, for pruning.
     rest_min = [0.0] * (n + 1)
     for i in range(n - 1, -1, -1):
         rest_min[i] = rest_min[i + 1] + lists[i][0][0]
-    if n == 2:
-        first, second = lists
-        m2 = rest_min[1]
-        for a in first:
-            ca = a[0]
-            if ca + m2 >= hi:
+    yield from _product_from(lists, rest_min, hi, lo, 0, 0.0, ())
+
+
+def _product_from(
+    lists: list[list[Item]],
+    rest_min: list[float],
+    hi: float,
+    lo: float,
+    i: int,
+    spent: float,
+    chosen: tuple[Item, ...],
+) -> Iterator[tuple[float, tuple[Item, ...]]]:
+    # Module-level recursion (no self-referencing closure; see _choose_groups).
+    if i == len(lists) - 1:
+        last = lists[i]
+        start = bisect.bisect_left(last, lo - spent, key=_cost) if lo > spent else 0
+        bound = hi - spent
+        for it in itertools.islice(last, start, None):
+            c = it[0]
+            if c >= bound:
                 break
-            bound = hi - ca
-            for b in second:
-                if b[0] >= bound:
-                    break
-                yield ca + b[0], (a, b)
+            yield spent + c, (*chosen, it)
         return
-
-    def go(
-        i: int, spent: float, chosen: tuple[Item, ...]
-    ) -> Iterator[tuple[float, tuple[Item, ...]]]:
-        if i == n:
-            yield spent, chosen
-            return
-        after = rest_min[i + 1]
-        for it in lists[i]:
-            c = spent + it[0]
-            if c + after >= hi:
-                break
-            yield from go(i + 1, c, (*chosen, it))
-
-    yield from go(0, 0.0, ())
+    after = rest_min[i + 1]
+    for it in lists[i]:
+        c = spent + it[0]
+        if c + after >= hi:
+            break
+        yield from _product_from(lists, rest_min, hi, lo, i + 1, c, (*chosen, it))
 
 
 def instantiate_request(request: Type) -> Type:

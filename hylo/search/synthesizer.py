@@ -31,7 +31,7 @@ from hylo.lang.evaluate import Budget, Evaluator, Limits, use_limits
 from hylo.lang.program import Program, show
 from hylo.lang.types import show_type
 from hylo.search.base import Candidate, ProgressCallback, SearchResult, SearchStats
-from hylo.search.enumerate import EnumerationTimeout, Enumerator
+from hylo.search.enumerate import EnumerationTimeout, Enumerator, gc_paused
 from hylo.search.grammar import Grammar
 
 
@@ -133,7 +133,7 @@ class EnumerativeSynthesizer(BaseSynthesizer):
         band_width: float = 1.5,
         max_programs: int | None = None,
         limits: Limits | None = None,
-        prune_equivalent: bool = True,
+        prune_equivalent: bool = False,
     ) -> None:
         self.timeout_s = timeout_s
         self.top_k = top_k
@@ -154,6 +154,10 @@ class EnumerativeSynthesizer(BaseSynthesizer):
         grammar = grammar or default_grammar(task)
         limits = self.limits or SEARCH_LIMITS
         return _EnumerationRun(task, grammar, limits, self, progress).run()
+
+
+# Programs between two looks at the clock (search deadline, progress, per-call clock).
+_CHECK_EVERY = 256
 
 
 class _EnumerationRun:
@@ -180,11 +184,15 @@ class _EnumerationRun:
     def run(self) -> SearchResult:
         use_limits(self.limits)
         self.enumerator.deadline = self.deadline
-        try:
-            timed_out = self._loop()
-        except EnumerationTimeout:
-            timed_out = True
-        seconds = time.perf_counter() - self.start
+        with gc_paused():
+            try:
+                timed_out = self._loop()
+            except EnumerationTimeout:
+                timed_out = True
+            seconds = time.perf_counter() - self.start
+            # Free the materialised programs while the collector is still off:
+            # reference counting frees them, and the collector never has to walk them.
+            del self.enumerator
         hits = sorted(self.hits, key=lambda c: -c.log_posterior)[: self.synth.top_k]
         return SearchResult(self.task, tuple(hits), SearchStats(self.programs, seconds, timed_out))
 
@@ -194,16 +202,17 @@ class _EnumerationRun:
         budget = self.budget
         max_programs = self.synth.max_programs or math.inf
         lo = 0.0
-        next_check = self.programs + 1024
+        next_check = self.programs + _CHECK_EVERY
+        budget.reset()
+        first_stop = budget.stop
         while True:
             hi = lo + self.synth.band_width
             for item in self.enumerator.band(lo, hi):
                 self.programs += 1
                 clo = item[1]
-                budget.reset()  # one clock per program; steps are counted per example
                 try:
                     for env, out in pairs:
-                        budget.steps = 0
+                        budget.steps, budget.stop = 0, first_stop
                         if clo(env) != out:
                             break
                     else:
@@ -211,7 +220,8 @@ class _EnumerationRun:
                 except Exception:  # a failing candidate is just a failed candidate
                     pass
                 if self.programs >= next_check:
-                    next_check = self.programs + 1024
+                    next_check = self.programs + _CHECK_EVERY
+                    budget.reset()  # the per-call clock is renewed here, not per program
                     now = time.perf_counter()
                     if self.progress is not None:
                         self.progress(self.programs, now - self.start)
