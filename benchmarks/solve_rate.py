@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 
+from hylo.domains import BUILTIN_DOMAINS
 from hylo.domains.dreamcoder_format import bundled_list_tasks
 from hylo.reports import default_workers, render_summary, render_table, run_benchmark
 
@@ -33,15 +35,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None, help="only the first N tasks")
     parser.add_argument("--out", type=Path, default=None, help="JSON report path")
     parser.add_argument("--quiet", action="store_true", help="print the summary only")
+    parser.add_argument(
+        "--domain",
+        choices=BUILTIN_DOMAINS,
+        default="lists",
+        help="primitives to search with (lists-dreamcoder: DreamCoder's base set only)",
+    )
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    tasks = bundled_list_tasks(args.split)[: args.limit]
+    tasks = [replace(t, domain=args.domain) for t in bundled_list_tasks(args.split)[: args.limit]]
     console = Console()
     console.print(
-        f"solve rate: {len(tasks)} list tasks ({args.split}), {args.timeout:g} s each, "
+        f"solve rate: {len(tasks)} list tasks ({args.split}), domain {args.domain}, "
+        f"{args.timeout:g} s each, "
         f"{args.workers} worker(s)"
     )
     report = run_benchmark(tasks, timeout_s=args.timeout, workers=args.workers, progress=True)
@@ -55,7 +64,8 @@ def main() -> None:
         f"at {args.timeout:g} s per task"
     )
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    out = args.out or RESULTS / f"solve_rate-{args.split}-{args.timeout:g}s-{stamp}.json"
+    name = f"solve_rate-{args.domain}-{args.split}-{args.timeout:g}s-{stamp}.json"
+    out = args.out or RESULTS / name
     console.print(f"report written to {report.save(out)}")
 
 

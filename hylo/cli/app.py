@@ -11,6 +11,7 @@ file, a missing path, an invalid option).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from hylo import __version__
+from hylo.domains import BUILTIN_DOMAINS
 from hylo.domains.dreamcoder_format import bundled_list_tasks, dreamcoder_tasks_from_json
 from hylo.domains.task import (
     Example,
@@ -326,6 +328,15 @@ def bench(
         int | None,
         typer.Option("--limit", "-n", min=1, help="Run only the first N tasks of the suite."),
     ] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            "--domain",
+            help="Search with this domain's primitives instead of each task's own "
+            f"({', '.join(BUILTIN_DOMAINS)}).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Solve every task of a suite in parallel worker processes, and report.
 
@@ -336,9 +347,14 @@ def bench(
     tasks = _load_suite(suite, split)[:limit]
     if not tasks:
         _fail(f"suite {suite!r} has no tasks")
+    if domain is not None:
+        if domain not in BUILTIN_DOMAINS:
+            _fail(f"unknown domain {domain!r}; built-in domains are: {', '.join(BUILTIN_DOMAINS)}")
+        tasks = [dataclasses.replace(t, domain=domain) for t in tasks]
     n_workers = default_workers() if workers is None else workers
     stderr.print(
         f"benchmark: {len(tasks)} tasks from {suite!r}, {timeout:g} s each, {n_workers} worker(s)"
+        + (f", domain {domain!r}" if domain else "")
     )
     try:
         report = run_benchmark(tasks, timeout_s=timeout, workers=n_workers, progress=True)

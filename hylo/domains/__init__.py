@@ -7,7 +7,8 @@ from hylo.lang.errors import HyloError
 
 __all__ = ["BUILTIN_DOMAINS", "Domain", "get_domain"]
 
-BUILTIN_DOMAINS = ("lists",)
+BUILTIN_DOMAINS = ("lists", "lists-dreamcoder")
+"""``lists``: hylo's list primitives; ``lists-dreamcoder``: DreamCoder's 23 base ones only."""
 
 
 def get_domain(name: str) -> Domain:
@@ -16,4 +17,8 @@ def get_domain(name: str) -> Domain:
         from hylo.domains.lists import LISTS
 
         return LISTS
+    if name == "lists-dreamcoder":
+        from hylo.domains.lists import list_domain
+
+        return Domain("lists-dreamcoder", list_domain(extra=False).primitives)
     raise HyloError(f"unknown domain {name!r}; built-in domains are: {', '.join(BUILTIN_DOMAINS)}")

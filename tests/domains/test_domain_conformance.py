@@ -14,6 +14,7 @@ SAMPLES = {
         ("int -> list(int) -> bool", [(0, []), (2, [1, 2, 3])]),
     ],
 }
+SAMPLES["lists-dreamcoder"] = SAMPLES["lists"]
 
 
 @pytest.mark.parametrize("name", BUILTIN_DOMAINS)
