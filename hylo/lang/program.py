@@ -31,6 +31,18 @@ from hylo.lang.errors import HyloError, ParseError
 from hylo.lang.types import Type, arguments, show_type
 
 
+class _Node:
+    """Programs print as their text: ``print(p)`` shows ``(lam (+ $0 1))``."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return show(self)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"<program {show(self)}>"  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Primitive:
     """A built-in function or constant.
@@ -70,8 +82,8 @@ class Primitive:
         return f"Primitive({self.name!r}: {show_type(self.tp)})"
 
 
-@dataclass(frozen=True, slots=True)
-class Invented:
+@dataclass(frozen=True, slots=True, repr=False)
+class Invented(_Node):
     """A library abstraction: a name for a closed program (usually a ``lam``)."""
 
     name: str
@@ -90,8 +102,8 @@ class Invented:
         return (Invented, (self.name, self.body, self.tp))
 
 
-@dataclass(frozen=True, slots=True)
-class Application:
+@dataclass(frozen=True, slots=True, repr=False)
+class Application(_Node):
     f: Program
     x: Program
     _hash: int = field(init=False, repr=False, compare=False)
@@ -106,8 +118,8 @@ class Application:
         return (Application, (self.f, self.x))
 
 
-@dataclass(frozen=True, slots=True)
-class Abstraction:
+@dataclass(frozen=True, slots=True, repr=False)
+class Abstraction(_Node):
     body: Program
     _hash: int = field(init=False, repr=False, compare=False)
 
@@ -121,8 +133,8 @@ class Abstraction:
         return (Abstraction, (self.body,))
 
 
-@dataclass(frozen=True, slots=True)
-class Index:
+@dataclass(frozen=True, slots=True, repr=False)
+class Index(_Node):
     i: int
 
     def __post_init__(self) -> None:
@@ -130,14 +142,15 @@ class Index:
             raise ValueError(f"de Bruijn index must be >= 0, got {self.i}")
 
 
-@dataclass(frozen=True, slots=True)
-class Hole:
+@dataclass(frozen=True, slots=True, repr=False)
+class Hole(_Node):
     """An open part of a program, optionally annotated with the type it must have."""
 
     tp: Type | None = None
 
 
 Program = Primitive | Invented | Application | Abstraction | Index | Hole
+
 Namespace = Mapping[str, Primitive | Invented]
 
 

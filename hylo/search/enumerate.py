@@ -13,7 +13,17 @@ band: a sorted list of ``(cost, program, closure)`` grouped by how the request's
 type variables got instantiated. A parent then combines its arguments' lists with
 a cost-bounded cartesian product, and builds each candidate's closure from the
 children's closures in constant time. Only the top level streams: the programs
-checked against the examples are never stored.
+checked against the examples are never stored, and their syntax trees are built
+only for the few that fit.
+
+Two bounds keep materialisation small. An argument is materialised only up to
+the budget that the arguments after it leave over: each of them costs at least
+the grammar's :meth:`~hylo.search.grammar.Grammar.min_node_cost`, or exactly its
+cheapest program once its (ground) request has been seen. And a band's products
+start, by bisection, at the first combination that reaches the band.
+
+Given the task's inputs, subprograms outside any lambda can also be pruned by
+observational equivalence (one program per behaviour on the inputs).
 """
 
 from __future__ import annotations
