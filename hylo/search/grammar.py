@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hylo.lang.errors import UnificationError
+from hylo.lang.errors import HyloError, UnificationError
 from hylo.lang.program import Abstraction, Index, Invented, Primitive, Program, show, spine
 from hylo.lang.types import (
     Substitution,
@@ -31,7 +31,6 @@ from hylo.lang.types import (
     apply,
     arguments,
     instantiate,
-    is_arrow,
     max_var_id,
     return_type,
     show_type,
@@ -187,39 +186,125 @@ class Grammar:
         Follows the enumerator exactly: arguments are scored left to right, each
         at its request with the variables bound so far.
         """
-        start = max_var_id(request) + 1
         try:
-            lp, _, _ = self._score(program, request, (), {}, start)
-        except _NotInGrammar:
+            return -sum(chosen.cost for _, chosen in self.derivation(program, request))
+        except NotInGrammar:
             return -math.inf
-        return lp
 
-    def _score(
-        self, p: Program, request: Type, env: tuple[Type, ...], s: Substitution, nid: int
-    ) -> tuple[float, Substitution, int]:
+    def derivation(self, program: Program, request: Type) -> list[tuple[list[Choice], Choice]]:
+        """The choices that produce ``program``: at each node, the candidates and the one taken.
+
+        Raises:
+            NotInGrammar: ``program`` is not eta-long at ``request``, or uses a head
+                that cannot produce the type requested where it stands.
+        """
+        steps: list[tuple[list[Choice], Choice]] = []
+        self._derive(program, request, (), {}, max_var_id(request) + 1, steps)
+        return steps
+
+    def _derive(
+        self,
+        p: Program,
+        request: Type,
+        env: tuple[Type, ...],
+        s: Substitution,
+        nid: int,
+        steps: list[tuple[list[Choice], Choice]],
+    ) -> tuple[Substitution, int]:
         request = apply(request, s)
-        if is_arrow(request):
+        if isinstance(request, TCon) and request.name == "->":
             if not isinstance(p, Abstraction):
-                raise _NotInGrammar(f"{show(p)} is not eta-long at {show_type(request)}")
-            arg = request.args[0]  # type: ignore[union-attr]
-            return self._score(p.body, request.args[1], (arg, *env), s, nid)  # type: ignore[union-attr]
+                raise NotInGrammar(f"{show(p)} is not eta-long at {show_type(request)}")
+            arg, ret = request.args
+            return self._derive(p.body, ret, (arg, *env), s, nid, steps)
         head, args = spine(p)
         env_s = tuple(apply(t, s) for t in env)
-        for choice in self.choices(request, env_s, nid):
+        choices = self.choices(request, env_s, nid)
+        for choice in choices:
             if choice.head != head:
                 continue
             if len(choice.arg_types) != len(args):
-                raise _NotInGrammar(f"{show(head)} is not applied to all its arguments")
+                raise NotInGrammar(f"{show(head)} is not applied to all its arguments")
+            steps.append((choices, choice))
             s2 = dict(s)
             s2.update(choice.substitution)
-            total = -choice.cost
             nid = choice.next_id
             for a, at in zip(args, choice.arg_types, strict=True):
-                lp, s2, nid = self._score(a, at, env, s2, nid)
-                total += lp
-            return total, s2, nid
-        raise _NotInGrammar(f"{show(head)} cannot produce {show_type(request)} here")
+                s2, nid = self._derive(a, at, env, s2, nid, steps)
+            return s2, nid
+        raise NotInGrammar(f"{show(head)} cannot produce {show_type(request)} here")
+
+    def fit(
+        self,
+        frontiers: Iterable[tuple[Type, Sequence[Program]]],
+        pseudo_count: float = 1.0,
+        productions: Iterable[Primitive | Invented] | None = None,
+    ) -> Grammar:
+        """Re-estimate the weights from solutions (DreamCoder's closed-form update).
+
+        Each frontier is one task's request and its solutions, weighted by their
+        posterior under this grammar (so a task counts once however many solutions
+        it has). At each node the chosen production is *used* and every candidate
+        that could have been chosen was *possible*; the new log-weight is
+        ``log(used + c) - log(possible + c)`` with pseudo-count ``c``. The ratio,
+        not the raw count, is what the normalised grammar needs: a production that
+        fits every request (``if``, ``car``) is possible everywhere, and raw counts
+        would overrate it. Programs outside the grammar are skipped.
+
+        Args:
+            frontiers: ``(request, solutions)`` per task.
+            pseudo_count: prior count added to both sides (smooths rare productions).
+            productions: the productions of the new grammar (default: this one's);
+                pass this grammar's plus new inventions to fit a grown library.
+        """
+        target = Grammar.uniform(tuple(productions) if productions is not None else self.primitives)
+        used: dict[str, float] = {}
+        possible: dict[str, float] = {}
+        for request, programs in frontiers:
+            scored = []
+            for program in programs:
+                try:
+                    scored.append(target.derivation(program, request))
+                except NotInGrammar:
+                    continue
+            if not scored:
+                continue
+            weights = _softmax([-sum(c.cost for _, c in steps) for steps in scored])
+            for w, steps in zip(weights, scored, strict=True):
+                for candidates, chosen in steps:
+                    _add(used, _key(chosen.head), w)
+                    for name in {_key(c.head) for c in candidates}:
+                        _add(possible, name, w)
+
+        def weight(name: str) -> float:
+            return math.log(used.get(name, 0.0) + pseudo_count) - math.log(
+                possible.get(name, 0.0) + pseudo_count
+            )
+
+        return Grammar(
+            ((weight(p.name), p) for p in target.primitives), log_variable=weight(_VARIABLE)
+        )
+
+    def weights(self) -> dict[str, float]:
+        """Production name → log-weight (plain data, for storing)."""
+        return {p.program.name: p.log_weight for p in self.productions}
 
 
-class _NotInGrammar(Exception):
-    pass
+_VARIABLE = "$"
+
+
+def _key(head: Head) -> str:
+    return _VARIABLE if isinstance(head, Index) else head.name
+
+
+def _add(counts: dict[str, float], key: str, amount: float) -> None:
+    counts[key] = counts.get(key, 0.0) + amount
+
+
+def _softmax(xs: Sequence[float]) -> list[float]:
+    z = _logsumexp(xs)
+    return [math.exp(x - z) for x in xs]
+
+
+class NotInGrammar(HyloError):
+    """A program the grammar cannot produce (not eta-long, or a head at the wrong type)."""

@@ -11,7 +11,6 @@ import pytest
 
 from hylo.domains.task import Task, make_task
 from hylo.lang.types import parse_type
-from hylo.reports import benchmark
 from hylo.reports.benchmark import (
     BenchmarkReport,
     TaskOutcome,
@@ -20,6 +19,7 @@ from hylo.reports.benchmark import (
     run_benchmark,
     solve_to_outcome,
 )
+from hylo.search import batch as benchmark
 
 TOP_LEVEL = {"summary", "tasks"}
 SUMMARY = {

@@ -140,3 +140,29 @@ def test_log_prior_of_programs_outside_the_grammar(grammar):
 def test_grammar_rejects_duplicates():
     with pytest.raises(ValueError, match="duplicate"):
         Grammar.uniform([LISTS["+"], LISTS["+"]])
+
+
+def test_fit_favours_what_the_solutions_use(grammar):
+    from hylo.lang.program import parse
+
+    request = parse_type("list(int) -> list(int)")
+    texts = ["(lam (map (lam (+ $0 1)) $0))", "(lam (map (lam (+ $0 2)) $0))", "(lam (reverse $0))"]
+    frontiers = [(request, [parse(t, LISTS.namespace)]) for t in texts]
+    fitted = grammar.fit(frontiers)
+    w = fitted.weights()
+    assert w["map"] > w["filter"] and w["+"] > w["-"]
+    for _, programs in frontiers:
+        assert fitted.log_prior(programs[0], request) > grammar.log_prior(programs[0], request)
+    # The fitted grammar still enumerates exactly what it scores.
+    _, found = enumerate_up_to(fitted, request, 10.0)
+    for cost, program, _ in found:
+        assert fitted.log_prior(program, request) == pytest.approx(-cost, abs=1e-9)
+
+
+def test_fit_skips_programs_outside_the_grammar(grammar):
+    from hylo.lang.program import parse
+
+    request = parse_type("list(int) -> list(int)")
+    bad = parse("(map (lam (+ $0 1)))", LISTS.namespace)
+    fitted = grammar.fit([(request, [bad])])
+    assert set(fitted.weights()) == set(grammar.weights())
