@@ -55,6 +55,7 @@ from rich.progress import (
 from hylo.domains.task import Task, TaskFormatError, task_from_json, task_to_json
 from hylo.lang.program import show
 from hylo.lang.types import show_type
+from hylo.search.base import SearchResult
 from hylo.search.synthesizer import solve
 
 # A worker may overrun the search's own timeout by this much (start-up, checking the
@@ -85,6 +86,7 @@ class TaskOutcome:
         search_programs: every program the search enumerated.
         num_test: how many held-out test examples the task has.
         error: why the task failed, when it did not run to the end (else ``None``).
+        candidates: every program kept, best first, as ``(text, log_prior)``.
     """
 
     name: str
@@ -99,6 +101,7 @@ class TaskOutcome:
     search_programs: int = 0
     num_test: int = 0
     error: str | None = None
+    candidates: tuple[tuple[str, float], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -222,7 +225,12 @@ class BenchmarkReport:
 
 def solve_to_outcome(task: Task, timeout_s: float) -> TaskOutcome:
     """Solve one task in this process and summarise the result as a :class:`TaskOutcome`."""
-    result = solve(task, timeout_s=timeout_s, top_k=1)
+    return outcome_of(solve(task, timeout_s=timeout_s, top_k=1))
+
+
+def outcome_of(result: SearchResult) -> TaskOutcome:
+    """Summarise a search result as a :class:`TaskOutcome` (every candidate kept as text)."""
+    task = result.task
     best = result.best
     solved = bool(result.solved) and best is not None
     stats = result.stats
@@ -238,6 +246,7 @@ def solve_to_outcome(task: Task, timeout_s: float) -> TaskOutcome:
         search_seconds=stats.seconds,
         search_programs=stats.programs,
         num_test=len(task.test),
+        candidates=tuple((show(c.program), c.log_prior) for c in result.candidates),
     )
 
 
