@@ -109,7 +109,9 @@ class TaskOutcome:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TaskOutcome:
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        fields = {k: v for k, v in data.items() if k in known}
+        fields["candidates"] = tuple((str(p), float(lp)) for p, lp in data.get("candidates", ()))
+        return cls(**fields)
 
     @classmethod
     def failure(cls, task: Task, error: str, seconds: float = 0.0) -> TaskOutcome:
