@@ -26,6 +26,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from hylo import __version__
+from hylo.cli.library import library_app
 from hylo.domains import BUILTIN_DOMAINS
 from hylo.domains.dreamcoder_format import bundled_list_tasks, dreamcoder_tasks_from_json
 from hylo.domains.task import (
@@ -57,6 +58,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
+app.add_typer(library_app, name="library")
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
