@@ -1,4 +1,4 @@
-"""The ``hylo`` command line (Typer + Rich): ``hylo solve`` and ``hylo bench``."""
+"""The ``hylo`` command line (Typer + Rich): solve, bench, learn, report, library."""
 
 from hylo.cli.app import app, main
 

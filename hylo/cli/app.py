@@ -26,6 +26,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from hylo import __version__
+from hylo.cli.learn import learn_command, report_command
 from hylo.cli.library import library_app
 from hylo.domains import BUILTIN_DOMAINS
 from hylo.domains.dreamcoder_format import bundled_list_tasks, dreamcoder_tasks_from_json
@@ -59,6 +60,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(library_app, name="library")
+app.command("learn")(learn_command)
+app.command("report")(report_command)
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)

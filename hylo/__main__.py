@@ -1,0 +1,5 @@
+"""``python -m hylo`` is the ``hylo`` command."""
+
+from hylo.cli import main
+
+main()

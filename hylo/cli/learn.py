@@ -1,0 +1,234 @@
+"""``hylo learn``: the wake–sleep loop from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from hylo.domains import BUILTIN_DOMAINS
+from hylo.domains.dreamcoder_format import bundled_list_tasks
+from hylo.domains.task import Task, load_tasks
+from hylo.lang.errors import HyloError
+from hylo.learn import IterationMetrics, LearnConfig, LibrarySpec, learn
+from hylo.learn.runlog import LibraryRunLog
+from hylo.library import LibraryStore, open_library
+from hylo.reports.learning import write_report
+from hylo.search.batch import default_workers
+
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False)
+
+
+def learn_command(
+    suite: Annotated[
+        str,
+        typer.Argument(
+            metavar="lists|DIR",
+            help="'lists' (the bundled DreamCoder list tasks with their fixed train/test "
+            "split), or a folder with train/ and test/ folders of *.json task files.",
+            show_default=False,
+        ),
+    ],
+    iterations: Annotated[
+        int, typer.Option("--iterations", "-i", min=0, help="Wake–sleep iterations.")
+    ] = 3,
+    timeout: Annotated[
+        float, typer.Option("--timeout", "-t", min=0.001, help="Search time per task, seconds.")
+    ] = 2.0,
+    library: Annotated[
+        Path | None,
+        typer.Option(
+            "--library",
+            "-l",
+            help="The library file to learn into and start from; the run is kept in it "
+            "too [default: SUITE.hylo].",
+            show_default=False,
+        ),
+    ] = None,
+    domain: Annotated[
+        str,
+        typer.Option("--domain", help=f"Base primitives ({', '.join(BUILTIN_DOMAINS)})."),
+    ] = "lists",
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", min=0, help="Worker processes [default: one per core]."),
+    ] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", metavar="OUT", help="Write the learning curve as JSON to OUT."),
+    ] = None,
+) -> None:
+    """Learn a library from a suite's training tasks, measuring on its test tasks.
+
+    Each iteration solves every training task with the current library (wake),
+    measures the test tasks with the same time limit, then compresses the solutions
+    into new functions and refits the grammar (sleep). Iteration 0 is the base
+    library. Run the same command again after an interruption to resume.
+    """
+    train, test = _load_split(suite)
+    if domain not in BUILTIN_DOMAINS:
+        _fail(f"unknown domain {domain!r}; built-in domains are: {', '.join(BUILTIN_DOMAINS)}")
+    config = LearnConfig(
+        iterations=iterations,
+        timeout_s=timeout,
+        workers=default_workers() if workers is None else workers,
+        domain=domain,
+    )
+    path = library or Path(f"{Path(suite).name}.hylo")
+    try:
+        store = open_library(path, domain)
+    except HyloError as e:
+        _fail(str(e))
+    with store:
+        run_id, resumed = _find_or_start_run(store, suite, config)
+        stderr.print(
+            f"learning: {len(train)} training and {len(test)} test tasks from {suite!r}, "
+            f"{iterations} iteration(s), {timeout:g} s per task, {config.workers} worker(s); "
+            f"library {path}, run {run_id}" + (" (resumed)" if resumed else "")
+        )
+        try:
+            rows = learn(
+                train,
+                test,
+                config,
+                LibraryRunLog(store, run_id),
+                initial=_library_spec(store, domain),
+                progress=stderr.print,
+                show_progress_bars=True,
+            )
+        except HyloError as e:
+            store.set_run_status(run_id, "failed")
+            _fail(str(e))
+        except KeyboardInterrupt:
+            store.set_run_status(run_id, "interrupted")
+            _fail("interrupted: run the same command again to resume", code=130)
+        store.set_run_status(run_id, "finished")
+    stdout.print(render_curve(rows))
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        curve = {
+            "run": run_id,
+            "config": config.to_json(),
+            "iterations": [r.to_json() for r in rows],
+        }
+        json_out.write_text(json.dumps(curve, indent=2) + "\n", encoding="utf-8")
+        stderr.print(f"learning curve written to {json_out}")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    stderr.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _find_or_start_run(store: LibraryStore, suite: str, config: LearnConfig) -> tuple[int, bool]:
+    """The unfinished run of the same suite and settings (resume), or a new run.
+
+    A finished run is not resumed: running the command again learns on from the
+    library as it now is (the worker count does not identify a run).
+    """
+    wanted = {**config.to_json(), "workers": None, "suite": suite}
+    for run in reversed(store.runs()):
+        if run.status != "finished" and {**run.config, "workers": None} == wanted:
+            store.set_run_status(run.id, "running")
+            return run.id, True
+    return store.start_run({**config.to_json(), "suite": suite}), False
+
+
+def _library_spec(store: LibraryStore, domain: str) -> LibrarySpec:
+    """What the library holds now: its inventions and newest grammar."""
+    grammar = store.latest_grammar()
+    return LibrarySpec(
+        domain,
+        tuple((r.name, r.body) for r in store.invention_records()),
+        tuple(sorted(grammar.weights.items())) if grammar else None,
+        grammar.log_variable if grammar else 0.0,
+    )
+
+
+def _load_split(suite: str) -> tuple[list[Task], list[Task]]:
+    try:
+        if suite == "lists":
+            return bundled_list_tasks("train"), bundled_list_tasks("test")
+        folder = Path(suite)
+        if not (folder / "train").is_dir():
+            raise HyloError(
+                f"{suite}: expected 'lists' or a folder with a train/ (and test/) folder of tasks"
+            )
+        test = load_tasks(folder / "test") if (folder / "test").is_dir() else []
+        return load_tasks(folder / "train"), test
+    except HyloError as e:
+        _fail(str(e))
+
+
+def render_curve(rows: list[IterationMetrics]) -> Table:
+    """The learning curve: one row per iteration (0 is the base library)."""
+    table = Table(title="learning curve (iteration 0 = base library)")
+    for name in (
+        "iter",
+        "train",
+        "test",
+        "test ok",
+        "library",
+        "median s",
+        "test median s",
+        "size",
+    ):
+        table.add_column(name, justify="right")
+    for r in rows:
+        table.add_row(
+            str(r.iteration),
+            f"{r.train_solved}/{r.train_tasks}",
+            f"{r.test_solved}/{r.test_tasks}",
+            f"{r.test_correct}/{r.test_tasks}",
+            str(r.library_size),
+            f"{r.median_seconds:.3f}",
+            f"{r.test_median_seconds:.3f}",
+            f"{r.description_length:.0f}",
+        )
+    table.caption = (
+        "train/test: tasks solved; test ok: also right on held-out examples; "
+        "size: total size of the training solutions"
+    )
+    return table
+
+
+def report_command(
+    library: Annotated[
+        Path, typer.Argument(metavar="LIBRARY", help="A library file that holds learning runs.")
+    ],
+    run: Annotated[
+        int | None, typer.Option("--run", "-r", help="Run id [default: the newest run].")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for the report [default: LIBRARY-report/]."),
+    ] = None,
+) -> None:
+    """Write an HTML report (with PNG figures) of a learning run.
+
+    It shows the learning curve, search times, the library as it grew, and
+    solutions before and after rewriting with it.
+    """
+    try:
+        store = open_library(library, create=False)
+    except HyloError as e:
+        _fail(str(e))
+    with store:
+        runs = store.runs()
+        if not runs:
+            _fail(f"library {library} holds no run; make one with 'hylo learn'")
+        chosen = runs[-1] if run is None else next((r for r in runs if r.id == run), None)
+        if chosen is None:
+            _fail(f"library {library} has no run {run}; runs: {', '.join(str(r.id) for r in runs)}")
+        events = store.run_events(chosen.id)
+    folder = out or library.with_name(library.name + "-report")
+    page = write_report(
+        events, folder, title=f"hylo run {chosen.id}: {chosen.config.get('suite', '')}"
+    )
+    stdout.print(f"report written to {page}")

@@ -1,0 +1,300 @@
+"""The wake–sleep loop: solve, abstract, refit, repeat — and resume after a crash.
+
+One iteration: **wake** solves every training task with the current library (in
+worker processes), **test** measures the held-out tasks with the same library and
+timeout, and **sleep** compresses the training solutions into new inventions and
+refits the grammar (:func:`hylo.learn.sleep.sleep`). Iteration 0 is the base
+library before any learning.
+
+Everything the loop learns is written to a :class:`RunLog` as it happens — each
+task's outcome as soon as its worker returns, each sleep's new library — and a
+run is a replay of its log. Killing the process at any moment and starting the
+same run again therefore loses nothing that was recorded: finished tasks are not
+solved again, and inventions are not recomputed.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from hylo.domains.task import Task
+from hylo.lang.program import parse, show, size
+from hylo.learn.sleep import sleep
+from hylo.learn.spec import LibrarySolver, LibrarySpec
+from hylo.search.batch import TaskOutcome, run_benchmark
+
+Event = dict[str, Any]
+"""One JSON object of a run's log: ``{"kind": "start" | "outcome" | "sleep" | "metrics", ...}``."""
+
+
+class RunLog(Protocol):
+    """Durable, append-only record of a run (a table of the library store, a file)."""
+
+    def events(self) -> list[Event]:
+        """Every event appended so far, in order."""
+        ...
+
+    def append(self, event: Event) -> None:
+        """Record one event durably before returning."""
+        ...
+
+
+@dataclass(frozen=True)
+class LearnConfig:
+    """Settings of a learning run (the run is identified by these)."""
+
+    iterations: int = 3
+    timeout_s: float = 2.0
+    workers: int = 1
+    top_k: int = 5
+    compression_iterations: int = 10
+    max_arity: int = 3
+    pseudo_count: float = 1.0
+    domain: str = "lists"
+
+    def __post_init__(self) -> None:
+        if self.iterations < 0:
+            raise ValueError(f"iterations must be >= 0, got {self.iterations}")
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IterationMetrics:
+    """What one iteration achieved (one row of the learning curve)."""
+
+    iteration: int
+    train_solved: int
+    train_tasks: int
+    test_solved: int
+    test_correct: int
+    test_tasks: int
+    library_size: int
+    median_seconds: float
+    test_median_seconds: float
+    description_length: float
+    new_inventions: list[str] = field(default_factory=list)
+    compression_seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Progress = Callable[[str], None]
+
+
+def learn(
+    train: Sequence[Task],
+    test: Sequence[Task],
+    config: LearnConfig,
+    log: RunLog,
+    *,
+    initial: LibrarySpec | None = None,
+    progress: Progress | None = None,
+    show_progress_bars: bool = False,
+) -> list[IterationMetrics]:
+    """Run (or resume) the wake–sleep loop; returns one row per iteration, 0 first.
+
+    Args:
+        train: tasks to learn from.
+        test: held-out tasks, only measured.
+        config: the loop's settings.
+        log: where the run is recorded; a log with events resumes that run.
+        initial: the library to start from (default: the domain's primitives,
+            uniform). Ignored when resuming: the log remembers what the run started with.
+        progress: called with one line of text at each step.
+        show_progress_bars: a Rich progress bar while solving.
+    """
+    initial = initial or LibrarySpec(config.domain)
+    run = _Run(train, test, config, log, initial, progress or (lambda _: None), show_progress_bars)
+    return run.run()
+
+
+class _Run:
+    def __init__(
+        self,
+        train: Sequence[Task],
+        test: Sequence[Task],
+        config: LearnConfig,
+        log: RunLog,
+        initial: LibrarySpec,
+        progress: Progress,
+        bars: bool,
+    ) -> None:
+        self.train, self.test, self.config, self.log = list(train), list(test), config, log
+        self.say, self.bars = progress, bars
+        self.outcomes: dict[tuple[int, str], dict[str, TaskOutcome]] = {}
+        self.specs: dict[int, LibrarySpec] = {}
+        self.sleeps: dict[int, Event] = {}
+        self.metrics: dict[int, IterationMetrics] = {}
+        self._replay()
+        if 0 not in self.specs:
+            self.log.append({"kind": "start", "iteration": 0, "spec": spec_to_json(initial)})
+            self.specs[0] = initial
+
+    def _replay(self) -> None:
+        for event in self.log.events():
+            kind, i = event["kind"], event["iteration"]
+            if kind == "start":
+                self.specs[0] = spec_from_json(event["spec"])
+            elif kind == "outcome":
+                outcome = TaskOutcome.from_json(event["outcome"])
+                self.outcomes.setdefault((i, event["split"]), {})[outcome.name] = outcome
+            elif kind == "sleep":
+                self.sleeps[i] = event
+                self.specs[i + 1] = spec_from_json(event["spec"])
+            elif kind == "metrics":
+                self.metrics[i] = IterationMetrics(**event["metrics"])
+
+    def run(self) -> list[IterationMetrics]:
+        for i in range(self.config.iterations + 1):
+            if i in self.metrics and (i == self.config.iterations or i in self.sleeps):
+                continue
+            spec = self.specs[i]
+            train = self._solve(i, "train", self.train, spec)
+            test = self._solve(i, "test", self.test, spec)
+            if i not in self.metrics:
+                self._record_metrics(i, spec, train, test)
+            if i < self.config.iterations and i not in self.sleeps:
+                self._sleep(i, spec)
+        return [self.metrics[i] for i in sorted(self.metrics)]
+
+    def _solve(
+        self, i: int, split: str, tasks: list[Task], spec: LibrarySpec
+    ) -> dict[str, TaskOutcome]:
+        done = self.outcomes.setdefault((i, split), {})
+        todo = [t for t in tasks if t.name not in done]
+        if todo:
+            self.say(f"iteration {i}: {split}, {len(todo)} tasks ({len(done)} done before)")
+
+            def record(outcome: TaskOutcome) -> None:
+                self.log.append(
+                    {
+                        "kind": "outcome",
+                        "iteration": i,
+                        "split": split,
+                        "outcome": outcome.to_json(),
+                    }
+                )
+                done[outcome.name] = outcome
+
+            run_benchmark(
+                todo,
+                timeout_s=self.config.timeout_s,
+                workers=self.config.workers,
+                solver=LibrarySolver(spec, self.config.top_k),
+                on_result=record,
+                progress=self.bars,
+            )
+        return done
+
+    def _sleep(self, i: int, spec: LibrarySpec) -> None:
+        frontiers = self._frontiers(i, spec)
+        self.say(f"iteration {i}: sleep, compressing solutions of {len(frontiers)} tasks")
+        start = time.perf_counter()
+        result = sleep(
+            spec,
+            frontiers,
+            compression_iterations=self.config.compression_iterations,
+            max_arity=self.config.max_arity,
+            pseudo_count=self.config.pseudo_count,
+        )
+        event = {
+            "kind": "sleep",
+            "iteration": i,
+            "spec": spec_to_json(result.spec),
+            "new_inventions": [inv.name for inv in result.new_inventions],
+            "seconds": time.perf_counter() - start,
+            "compression_seconds": result.compression.seconds,
+            "size_before": result.compression.size_before,
+            "size_after": result.compression.size_after,
+            "rewritten": {name: [show(p) for p in ps] for name, ps in result.rewritten.items()},
+        }
+        self.log.append(event)
+        self.sleeps[i] = event
+        self.specs[i + 1] = result.spec
+
+    def _frontiers(self, i: int, spec: LibrarySpec) -> dict[str, Any]:
+        """Best solutions of every training task solved in any iteration so far.
+
+        A task solved earlier but missed now keeps its old solutions, so the
+        library never forgets what it once knew.
+        """
+        namespace = spec.namespace()
+        by_task: dict[str, tuple[Any, list[Any]]] = {}
+        requests = {t.name: t.request for t in self.train}
+        for j in range(i + 1):
+            for name, outcome in self.outcomes.get((j, "train"), {}).items():
+                if not outcome.solved or name not in requests:
+                    continue
+                programs = [parse(text, namespace) for text, _ in outcome.candidates]
+                if programs:
+                    by_task[name] = (requests[name], programs[: self.config.top_k])
+        return by_task
+
+    def _record_metrics(
+        self,
+        i: int,
+        spec: LibrarySpec,
+        train: dict[str, TaskOutcome],
+        test: dict[str, TaskOutcome],
+    ) -> None:
+        previous = self.sleeps.get(i - 1, {})
+        solved_train = [o for o in train.values() if o.solved]
+        solved_test = [o for o in test.values() if o.solved]
+        metrics = IterationMetrics(
+            iteration=i,
+            train_solved=len(solved_train),
+            train_tasks=len(self.train),
+            test_solved=len(solved_test),
+            test_correct=sum(o.test_correct for o in test.values()),
+            test_tasks=len(self.test),
+            library_size=len(spec.inventions),
+            median_seconds=_median([o.seconds for o in solved_train]),
+            test_median_seconds=_median([o.seconds for o in solved_test]),
+            description_length=_description_length(solved_train, spec),
+            new_inventions=list(previous.get("new_inventions", [])),
+            compression_seconds=float(previous.get("compression_seconds", 0.0)),
+        )
+        self.log.append({"kind": "metrics", "iteration": i, "metrics": metrics.to_json()})
+        self.metrics[i] = metrics
+        self.say(
+            f"iteration {i}: train {metrics.train_solved}/{metrics.train_tasks}, "
+            f"test {metrics.test_solved}/{metrics.test_tasks}, library {metrics.library_size}"
+        )
+
+
+def _median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else 0.0
+
+
+def _description_length(solved: list[TaskOutcome], spec: LibrarySpec) -> float:
+    """Total size (leaves) of the best solutions: shorter as the library grows."""
+    namespace = spec.namespace()
+    return float(sum(size(parse(o.program, namespace)) for o in solved if o.program))
+
+
+def spec_to_json(spec: LibrarySpec) -> dict[str, Any]:
+    return {
+        "domain": spec.domain,
+        "inventions": [list(x) for x in spec.inventions],
+        "weights": dict(spec.weights) if spec.weights is not None else None,
+        "log_variable": spec.log_variable,
+    }
+
+
+def spec_from_json(data: dict[str, Any]) -> LibrarySpec:
+    weights = data.get("weights")
+    return LibrarySpec(
+        data["domain"],
+        tuple((str(n), str(b)) for n, b in data["inventions"]),
+        tuple(sorted((str(k), float(v)) for k, v in weights.items())) if weights else None,
+        float(data.get("log_variable", 0.0)),
+    )

@@ -1,0 +1,84 @@
+"""A library as plain data: what a worker process needs to search with it.
+
+A :class:`LibrarySpec` names the domain, lists the inventions (name and body text,
+in the order they were made, each may use the ones before it) and the grammar's
+weights. It pickles as plain strings and numbers, so it crosses process
+boundaries safely, and :meth:`LibrarySpec.grammar` rebuilds the objects (once per
+process).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from hylo.domains import get_domain
+from hylo.domains.task import Task
+from hylo.lang.infer import invent
+from hylo.lang.program import Invented, Primitive, parse, show
+from hylo.search import EnumerativeSynthesizer, Grammar
+from hylo.search.batch import TaskOutcome, outcome_of
+
+
+@dataclass(frozen=True)
+class LibrarySpec:
+    """Domain, inventions ``(name, body)`` and grammar weights (``None``: uniform)."""
+
+    domain: str = "lists"
+    inventions: tuple[tuple[str, str], ...] = ()
+    weights: tuple[tuple[str, float], ...] | None = None
+    log_variable: float = 0.0
+    version: int = field(default=0, compare=False)
+
+    @classmethod
+    def of(cls, domain: str, inventions: list[Invented], grammar: Grammar | None) -> LibrarySpec:
+        return cls(
+            domain,
+            tuple((inv.name, show(inv.body)) for inv in inventions),
+            tuple(sorted(grammar.weights().items())) if grammar else None,
+            grammar.log_variable if grammar else 0.0,
+        )
+
+    def namespace(self) -> dict[str, Primitive | Invented]:
+        return dict(_namespace(self.domain, self.inventions))
+
+    def inventions_(self) -> list[Invented]:
+        return [
+            p for p in _namespace(self.domain, self.inventions).values() if isinstance(p, Invented)
+        ]
+
+    def grammar(self) -> Grammar:
+        return _grammar(self)
+
+
+@functools.lru_cache(maxsize=8)
+def _namespace(
+    domain: str, inventions: tuple[tuple[str, str], ...]
+) -> dict[str, Primitive | Invented]:
+    namespace: dict[str, Primitive | Invented] = dict(get_domain(domain).namespace)
+    for name, body in inventions:
+        namespace[name] = invent(name, parse(body, namespace))
+    return namespace
+
+
+@functools.lru_cache(maxsize=8)
+def _grammar(spec: LibrarySpec) -> Grammar:
+    productions = list(_namespace(spec.domain, spec.inventions).values())
+    if spec.weights is None:
+        return Grammar.uniform(productions)
+    weights = dict(spec.weights)
+    # Productions the weights do not mention (none, normally) get the mean weight.
+    default = sum(weights.values()) / len(weights) if weights else 0.0
+    return Grammar(((weights.get(p.name, default), p) for p in productions), spec.log_variable)
+
+
+@dataclass(frozen=True)
+class LibrarySolver:
+    """Solves a task with a library's grammar; a picklable solver for worker processes."""
+
+    spec: LibrarySpec
+    top_k: int = 5
+
+    def __call__(self, task: Task, timeout_s: float) -> TaskOutcome:
+        synth = EnumerativeSynthesizer(timeout_s=timeout_s, top_k=self.top_k)
+        return outcome_of(synth.search(task, self.spec.grammar()))
