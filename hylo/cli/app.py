@@ -41,6 +41,8 @@ from hylo.domains.task import (
 )
 from hylo.lang.errors import HyloError
 from hylo.lang.types import show_type
+from hylo.learn import LibrarySolver, LibrarySpec
+from hylo.library import open_library
 from hylo.reports.benchmark import (
     BenchmarkReport,
     default_workers,
@@ -48,8 +50,10 @@ from hylo.reports.benchmark import (
     render_table,
     run_benchmark,
 )
+from hylo.search import Grammar
 from hylo.search import solve as search_solve
 from hylo.search.base import Candidate, ProgressCallback, SearchResult
+from hylo.search.batch import solve_to_outcome
 
 app = typer.Typer(
     name="hylo",
@@ -126,6 +130,15 @@ def solve(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of tables.")
     ] = False,
+    library: Annotated[
+        Path | None,
+        typer.Option(
+            "--library",
+            "-l",
+            help="Search with this library's inventions and grammar (from 'hylo learn').",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Find a program that fits a task's training examples, and check it on its tests.
 
@@ -135,7 +148,8 @@ def solve(
     task file is malformed.
     """
     task = _load_task(task_file)
-    result = _search(task, timeout, top_k, show_progress=not as_json)
+    grammar = _library_spec(library).grammar() if library else None
+    result = _search(task, grammar, timeout, top_k, show_progress=not as_json)
     if as_json:
         typer.echo(json.dumps(_result_json(result), indent=2, default=repr))
     else:
@@ -153,10 +167,20 @@ def _load_task(path: Path) -> Task:
         _fail(f"cannot read task file {str(path)!r}: {exc.strerror or exc}")
 
 
-def _search(task: Task, timeout_s: float, top_k: int, show_progress: bool) -> SearchResult:
+def _library_spec(path: Path) -> LibrarySpec:
+    try:
+        with open_library(path, create=False) as store:
+            return LibrarySpec.from_store(store)
+    except HyloError as exc:
+        _fail(str(exc))
+
+
+def _search(
+    task: Task, grammar: Grammar | None, timeout_s: float, top_k: int, show_progress: bool
+) -> SearchResult:
     with _search_spinner(task, timeout_s, enabled=show_progress) as progress:
         try:
-            return search_solve(task, timeout_s=timeout_s, top_k=top_k, progress=progress)
+            return search_solve(task, grammar, timeout_s=timeout_s, top_k=top_k, progress=progress)
         except HyloError as exc:
             _fail(f"cannot search for task {task.name!r}: {exc}")
         except KeyboardInterrupt:
@@ -342,6 +366,15 @@ def bench(
             show_default=False,
         ),
     ] = None,
+    library: Annotated[
+        Path | None,
+        typer.Option(
+            "--library",
+            "-l",
+            help="Search with this library's inventions and grammar (from 'hylo learn').",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Solve every task of a suite in parallel worker processes, and report.
 
@@ -361,8 +394,11 @@ def bench(
         f"benchmark: {len(tasks)} tasks from {suite!r}, {timeout:g} s each, {n_workers} worker(s)"
         + (f", domain {domain!r}" if domain else "")
     )
+    solver = LibrarySolver(_library_spec(library), top_k=1) if library else solve_to_outcome
     try:
-        report = run_benchmark(tasks, timeout_s=timeout, workers=n_workers, progress=True)
+        report = run_benchmark(
+            tasks, timeout_s=timeout, workers=n_workers, progress=True, solver=solver
+        )
     except KeyboardInterrupt:
         _fail("interrupted", code=130)
     _print_report(report)

@@ -98,7 +98,7 @@ def learn_command(
                 test,
                 config,
                 LibraryRunLog(store, run_id),
-                initial=_library_spec(store, domain),
+                initial=LibrarySpec.from_store(store),
                 progress=stderr.print,
                 show_progress_bars=True,
             )
@@ -138,17 +138,6 @@ def _find_or_start_run(store: LibraryStore, suite: str, config: LearnConfig) -> 
             store.set_run_status(run.id, "running")
             return run.id, True
     return store.start_run({**config.to_json(), "suite": suite}), False
-
-
-def _library_spec(store: LibraryStore, domain: str) -> LibrarySpec:
-    """What the library holds now: its inventions and newest grammar."""
-    grammar = store.latest_grammar()
-    return LibrarySpec(
-        domain,
-        tuple((r.name, r.body) for r in store.invention_records()),
-        tuple(sorted(grammar.weights.items())) if grammar else None,
-        grammar.log_variable if grammar else 0.0,
-    )
 
 
 def _load_split(suite: str) -> tuple[list[Task], list[Task]]:

@@ -16,6 +16,7 @@ from hylo.domains import get_domain
 from hylo.domains.task import Task
 from hylo.lang.infer import invent
 from hylo.lang.program import Invented, Primitive, parse, show
+from hylo.library import LibraryStore
 from hylo.search import EnumerativeSynthesizer, Grammar
 from hylo.search.batch import TaskOutcome, outcome_of
 
@@ -36,6 +37,17 @@ class LibrarySpec:
             domain,
             tuple((inv.name, show(inv.body)) for inv in inventions),
             tuple(sorted(grammar.weights().items())) if grammar else None,
+            grammar.log_variable if grammar else 0.0,
+        )
+
+    @classmethod
+    def from_store(cls, store: LibraryStore) -> LibrarySpec:
+        """What a library holds now: its inventions and its newest grammar."""
+        grammar = store.latest_grammar()
+        return cls(
+            store.meta.domain,
+            tuple((r.name, r.body) for r in store.invention_records()),
+            tuple(sorted(grammar.weights.items())) if grammar else None,
             grammar.log_variable if grammar else 0.0,
         )
 
