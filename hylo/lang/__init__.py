@@ -19,16 +19,19 @@ from hylo.lang.program import (
     Hole,
     Index,
     Invented,
+    Param,
     Primitive,
     Program,
     apply_to,
     beta_normal,
+    params_of,
     parse,
     show,
     size,
 )
 from hylo.lang.types import (
     BOOL,
+    FLOAT,
     INT,
     TCon,
     TVar,
@@ -42,6 +45,7 @@ from hylo.lang.types import (
 
 __all__ = [
     "BOOL",
+    "FLOAT",
     "INT",
     "Abstraction",
     "Application",
@@ -54,6 +58,7 @@ __all__ = [
     "Index",
     "Invented",
     "Limits",
+    "Param",
     "ParseError",
     "Primitive",
     "Program",
@@ -70,6 +75,7 @@ __all__ = [
     "infer",
     "invent",
     "list_of",
+    "params_of",
     "parse",
     "parse_type",
     "show",

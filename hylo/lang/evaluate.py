@@ -38,6 +38,7 @@ from hylo.lang.program import (
     Hole,
     Index,
     Invented,
+    Param,
     Primitive,
     Program,
     show,
@@ -64,12 +65,14 @@ class Budget:
     """Mutable step/time counter shared by the closures compiled against it.
 
     Call :meth:`reset` before each top-level call; lambdas call :meth:`tick`.
+    ``params`` holds the values of the program's parameters (``#c0``, ``#c1``, …).
     """
 
-    __slots__ = ("deadline", "limits", "steps", "stop")
+    __slots__ = ("deadline", "limits", "params", "steps", "stop")
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
+        self.params: tuple[Any, ...] = ()
         self.steps = 0
         self.stop = self.limits.max_steps
         self.deadline = math.inf
@@ -161,6 +164,22 @@ def invented_closure(body: Closure) -> Closure:
     return value
 
 
+def param_closure(p: Param, budget: Budget) -> Closure:
+    """``#c<i>``: item ``i`` of the parameter vector in force when the program runs."""
+    i = p.index
+
+    def value(env: Env) -> Any:
+        try:
+            return budget.params[i]
+        except IndexError:
+            raise EvaluationError(
+                f"parameter {show(p)} has no value: {len(budget.params)} given; "
+                "call Evaluator.set_params with one value per parameter"
+            ) from None
+
+    return value
+
+
 def primitive_closure(p: Primitive) -> Closure:
     """A primitive used as a value (not applied): its curried implementation."""
     value = curry(p.fn, p.arity, p.lazy)
@@ -205,6 +224,39 @@ def value_app_closure(f: Closure, args: Sequence[Closure]) -> Closure:
     return call
 
 
+def invented_body(inv: Invented, budget: Budget) -> tuple[Closure, int]:
+    """The compiled body of ``inv = (lam … (lam body))`` and its number of lambdas."""
+    body, num_lambdas = inv.body, 0
+    while isinstance(body, Abstraction):
+        body, num_lambdas = body.body, num_lambdas + 1
+    return _compile(body, budget), num_lambdas
+
+
+def body_app_closure(inner: Closure, args: Sequence[Closure]) -> Closure:
+    """Run a compiled invention body directly on its arguments' values (``$0`` the last)."""
+    if len(args) == 1:
+        (a,) = args
+        return lambda env: inner((a(env),))
+    if len(args) == 2:
+        a, b = args
+        return lambda env: inner((b(env), a(env)))
+    backwards = tuple(reversed(args))
+    return lambda env: inner(tuple(x(env) for x in backwards))
+
+
+def invented_app_closure(inv: Invented, args: Sequence[Closure], budget: Budget) -> Closure:
+    """``(f a1 … an)`` for an invention ``f = (lam … (lam body))`` with ``n`` lambdas.
+
+    The body runs directly on the arguments' values instead of going through ``n``
+    curried calls (inventions sit on the search's hot path). With another number
+    of arguments the invention is applied as a value.
+    """
+    inner, num_lambdas = invented_body(inv, budget)
+    if num_lambdas != len(args) or not args:
+        return value_app_closure(_compile(inv, budget), args)
+    return body_app_closure(inner, args)
+
+
 def head_app_closure(head: Program, args: Sequence[Closure], budget: Budget) -> Closure:
     """Closure for ``head`` applied to already-compiled ``args``."""
     if isinstance(head, Primitive) and len(args) == head.arity:
@@ -225,9 +277,14 @@ def _compile(p: Program, budget: Budget) -> Closure:
             inner = primitive_app_closure(head, [_compile(a, budget) for a in args[: head.arity]])
             rest = [_compile(a, budget) for a in args[head.arity :]]
             return value_app_closure(inner, rest) if rest else inner
-        return value_app_closure(_compile(head, budget), [_compile(a, budget) for a in args])
+        compiled = [_compile(a, budget) for a in args]
+        if isinstance(head, Invented):
+            return invented_app_closure(head, compiled, budget)
+        return value_app_closure(_compile(head, budget), compiled)
     if isinstance(p, Invented):
         return invented_closure(_compile(p.body, budget))
+    if isinstance(p, Param):
+        return param_closure(p, budget)
     if isinstance(p, Hole):
         raise HyloError(f"cannot run a program with a hole: fill the ?? first ({show(p)})")
     raise TypeError(f"not a program: {p!r}")  # pragma: no cover
@@ -272,6 +329,21 @@ class Evaluator:
 
     def compile(self, p: Program) -> Closure:
         return _compile(p, self.budget)
+
+    def set_params(self, values: Sequence[Any]) -> None:
+        """Give parameter ``#c<i>`` the value ``values[i]`` in every later call.
+
+        Programs compiled by this evaluator read the values when they run, so one
+        compiled program serves every parameter vector a fitter tries.
+
+        >>> from hylo.lang.types import FLOAT
+        >>> ev = Evaluator()
+        >>> f = ev.function(Abstraction(Param(0, FLOAT)))
+        >>> ev.set_params([2.5])
+        >>> f(None)
+        2.5
+        """
+        self.budget.params = tuple(values)
 
     def function(self, p: Program) -> Callable[..., Any]:
         """A Python function of the program's arguments, run under the budget.

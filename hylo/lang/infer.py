@@ -18,6 +18,7 @@ from hylo.lang.program import (
     Hole,
     Index,
     Invented,
+    Param,
     Primitive,
     Program,
     parse,
@@ -82,6 +83,8 @@ class _Inference:
             return r
         if isinstance(p, Hole):
             return self.fresh() if p.tp is None else self.instantiate(p.tp)
+        if isinstance(p, Param):
+            return p.tp
         raise TypeError(f"not a program: {p!r}")  # pragma: no cover
 
 

@@ -8,7 +8,9 @@ its argument. Nodes are immutable and hashable (the hash is computed once):
 * :class:`Application` — ``(f x)``; ``(f x y)`` is ``((f x) y)``;
 * :class:`Abstraction` — ``(lam body)``, binding ``$0`` in ``body``;
 * :class:`Index` — ``$i``, the variable bound ``i`` lambdas up;
-* :class:`Hole` — ``??``, a part left open (for sketches and search).
+* :class:`Hole` — ``??``, a part left open (for sketches and search);
+* :class:`Param` — ``#c0:float``, a numeric constant left open, fitted by
+  :mod:`hylo.train` and given its value when the program runs.
 
 >>> from hylo.lang.types import parse_type
 >>> one = Primitive("1", parse_type("int"), lambda: 1)
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hylo.lang.errors import HyloError, ParseError
-from hylo.lang.types import Type, arguments, show_type
+from hylo.lang.types import TCon, Type, arguments, show_type
 
 
 class _Node:
@@ -149,7 +151,40 @@ class Hole(_Node):
     tp: Type | None = None
 
 
-Program = Primitive | Invented | Application | Abstraction | Index | Hole
+_PARAM_TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PARAM = re.compile(r"#c(\d+):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Param(_Node):
+    """A numeric constant that the structure search leaves open: parameter ``index``.
+
+    It prints as ``#c<index>:<type>`` and parses back. Its value comes from the
+    parameter vector given to :meth:`~hylo.lang.evaluate.Evaluator.set_params`;
+    :mod:`hylo.train` fits that vector. The type is a base type (``float``, ``int``).
+
+    >>> from hylo.lang.types import FLOAT
+    >>> show(Param(0, FLOAT))
+    '#c0:float'
+    >>> parse("#c1:int", {}) == Param(1, TCon("int"))
+    True
+    """
+
+    index: int
+    tp: Type
+
+    def __post_init__(self) -> None:
+        if self.index < 0:
+            raise ValueError(f"parameter index must be >= 0, got {self.index}")
+        tp = self.tp
+        if not (isinstance(tp, TCon) and not tp.args and _PARAM_TYPE.fullmatch(tp.name)):
+            raise ValueError(
+                f"a parameter's type must be a base type such as float or int, "
+                f"got {show_type(tp)} for #c{self.index}"
+            )
+
+
+Program = Primitive | Invented | Application | Abstraction | Index | Hole | Param
 
 Namespace = Mapping[str, Primitive | Invented]
 
@@ -184,6 +219,8 @@ def show(p: Program) -> str:
         return f"${p.i}"
     if isinstance(p, Hole):
         return "??"
+    if isinstance(p, Param):
+        return f"#c{p.index}:{show_type(p.tp)}"
     if isinstance(p, Abstraction):
         return f"(lam {show(p.body)})"
     head, args = spine(p)
@@ -266,12 +303,20 @@ def parse(text: str, namespace: Namespace) -> Program:
         if tok in _LAMBDA:
             raise fail("'lam' must come right after '('", at)
         found = namespace.get(tok)
+        if found is None and tok.startswith("#c"):
+            return param(tok, at)
         if found is None:
             known = ", ".join(sorted(namespace)[:20])
             raise fail(
                 f"unknown name {tok!r} (known: {known}{', …' if len(namespace) > 20 else ''})", at
             )
         return found
+
+    def param(tok: str, at: int) -> Param:
+        m = _PARAM.fullmatch(tok)
+        if m is None:
+            raise fail(f"bad parameter {tok!r} (expected #c<N>:<type>, e.g. #c0:float)", at)
+        return Param(int(m.group(1)), TCon(m.group(2)))
 
     try:
         out = expr()
@@ -307,6 +352,17 @@ def subprograms(p: Program) -> Iterator[Program]:
 
 def primitives_of(p: Program) -> set[Primitive | Invented]:
     return {q for q in subprograms(p) if isinstance(q, Primitive | Invented)}
+
+
+def params_of(p: Program) -> tuple[Param, ...]:
+    """The distinct parameters of ``p``, sorted by index (then type name).
+
+    >>> from hylo.lang.types import FLOAT
+    >>> params_of(Application(Param(1, FLOAT), Param(0, FLOAT)))
+    (<program #c0:float>, <program #c1:float>)
+    """
+    found = {q for q in subprograms(p) if isinstance(q, Param)}
+    return tuple(sorted(found, key=lambda q: (q.index, show_type(q.tp))))
 
 
 def is_closed(p: Program, depth: int = 0) -> bool:

@@ -329,6 +329,7 @@ def parse_type(text: str) -> Type:
 
 INT = TCon("int")
 BOOL = TCon("bool")
+FLOAT = TCon("float")
 
 
 def list_of(t: Type) -> Type:

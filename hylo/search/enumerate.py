@@ -40,8 +40,10 @@ from typing import Any
 from hylo.lang.evaluate import (
     Budget,
     Closure,
+    body_app_closure,
     const_closure,
     index_closure,
+    invented_body,
     lambda_closure,
     primitive_app_closure,
     primitive_closure,
@@ -461,6 +463,16 @@ class Enumerator:
             var = index_closure(i)
             return lambda items: value_app_closure(var, [it[1] for it in items]) if items else var
         value = self._head_closure(head)
+        if isinstance(head, Invented):
+            inner, num_lambdas = invented_body(head, self.budget)
+
+            def build_invented(items: Sequence[Item]) -> Closure:
+                args = [it[1] for it in items]
+                if len(args) == num_lambdas and args:
+                    return body_app_closure(inner, args)
+                return value_app_closure(value, args)
+
+            return build_invented
         return lambda items: value_app_closure(value, [it[1] for it in items])
 
     def _head_closure(self, head: Head) -> Closure:

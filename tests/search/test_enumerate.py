@@ -166,3 +166,29 @@ def test_fit_skips_programs_outside_the_grammar(grammar):
     bad = parse("(map (lam (+ $0 1)))", LISTS.namespace)
     fitted = grammar.fit([(request, [bad])])
     assert set(fitted.weights()) == set(grammar.weights())
+
+
+def test_closures_of_inventions_agree_with_inlined_programs():
+    from hylo.lang.infer import invent
+    from hylo.lang.program import beta_normal, parse
+
+    f0 = invent("f0", parse("(lam (lam (map (lam (+ $0 $1)) $1)))", LISTS.namespace))
+    f1 = invent("f1", parse("(lam (car (cdr $0)))", LISTS.namespace))
+    grammar = Grammar.uniform([*LISTS.primitives, f0, f1])
+    request = parse_type("list(int) -> list(int)")
+    enum, found = enumerate_up_to(grammar, request, 13.0)
+    used = [f for f in found if "f0" in show(f[1]) or "f1" in show(f[1])]
+    assert len(used) > 50
+    evaluator = Evaluator()
+    for _, program, item in used[:400]:
+        inlined = beta_normal(program, inline_inventions=True)
+        for xs in SAMPLE_INPUTS["list(int)"]:
+            # Arguments of an invention are evaluated first (call by value), so the
+            # program may fail where its inlined form does not; never the reverse.
+            try:
+                expected = evaluator.function(program)(xs)
+            except EvaluationError:
+                continue
+            enum.budget.reset()
+            assert item[1]((xs,)) == expected, show(program)
+            assert evaluator.function(inlined)(xs) == expected, show(program)
