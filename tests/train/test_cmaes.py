@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from hylo.train import CMAESFitter, FitBudget, fit_program
+
 from .helpers import program
 
 LINE = program("(lam (+. (*. #c0:float $0) #c1:float))")

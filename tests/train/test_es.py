@@ -8,6 +8,7 @@ import pytest
 from hylo.lang import FLOAT, Param, apply_to
 from hylo.train import OpenAIESFitter, ParamValues, fit_program
 from hylo.train.es import centered_ranks
+
 from .helpers import program
 
 

@@ -18,6 +18,7 @@ from hylo.train import (
     ParamValues,
     RandomSearchFitter,
 )
+
 from .helpers import program
 
 FITTERS = {

@@ -28,6 +28,7 @@ from hylo.train import (
     UnknownObjectiveError,
     fit_program,
 )
+
 from .helpers import program
 
 SCALE = program("(lam (*. #c0:float $0))")
