@@ -1,4 +1,4 @@
-"""Synthesizers: enumerative search now; bottom-up, evolution and guided search later.
+"""Synthesizers: enumerative search and typed genetic programming; bottom-up and guided later.
 
 All of them take a task, a grammar and a budget and return a
 :class:`~hylo.search.base.SearchResult`.
@@ -6,6 +6,7 @@ All of them take a task, a grammar and a budget and return a
 
 from hylo.search.base import Candidate, ProgressCallback, SearchResult, SearchStats
 from hylo.search.enumerate import Enumerator
+from hylo.search.evolve import EvolutionarySynthesizer
 from hylo.search.grammar import Grammar
 from hylo.search.synthesizer import (
     BaseSynthesizer,
@@ -20,6 +21,7 @@ __all__ = [
     "Candidate",
     "EnumerativeSynthesizer",
     "Enumerator",
+    "EvolutionarySynthesizer",
     "Grammar",
     "NotFittedError",
     "ProgressCallback",

@@ -17,12 +17,19 @@ from hylo.domains.task import Task, make_task
 from hylo.lang.errors import HyloError
 from hylo.lang.infer import check
 from hylo.lang.types import parse_type
-from hylo.search import BaseSynthesizer, EnumerativeSynthesizer, Grammar, NotFittedError
+from hylo.search import (
+    BaseSynthesizer,
+    EnumerativeSynthesizer,
+    EvolutionarySynthesizer,
+    Grammar,
+    NotFittedError,
+)
 
 SynthesizerFactory = Callable[..., BaseSynthesizer]
 
 ENGINES: dict[str, SynthesizerFactory] = {
     "enumerate": EnumerativeSynthesizer,
+    "evolve": EvolutionarySynthesizer,
 }
 """Every search engine, by name; each factory takes ``timeout_s`` as a keyword."""
 
