@@ -30,7 +30,6 @@ import json
 import math
 import multiprocessing
 import os
-import pickle
 import signal
 import statistics
 import time
@@ -330,7 +329,7 @@ class _Pool:
         """Send a task to an idle worker; return an error message if it cannot be sent."""
         try:
             worker.conn.send((index, _encode(task)))
-        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+        except Exception as exc:  # e.g. a task that cannot be serialised: fail that task only
             return f"cannot send the task to a worker: {type(exc).__name__}: {exc}"
         worker.index, worker.started = index, time.perf_counter()
         return None
