@@ -17,15 +17,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hylo import __version__
+from hylo.cli._common import SearchLibraryOption, fail, stderr, stdout
 from hylo.cli.learn import learn_command, report_command
 from hylo.cli.library import library_app
 from hylo.domains import BUILTIN_DOMAINS
@@ -67,9 +67,6 @@ app.add_typer(library_app, name="library")
 app.command("learn")(learn_command)
 app.command("report")(report_command)
 
-stdout = Console(highlight=False)
-stderr = Console(stderr=True, highlight=False)
-
 
 class Split(StrEnum):
     """Which tasks of the bundled DreamCoder list suite to run."""
@@ -77,12 +74,6 @@ class Split(StrEnum):
     all = "all"
     train = "train"
     test = "test"
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    """Print a one-line error on standard error and exit with ``code``."""
-    stderr.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _show_version(value: bool) -> None:
@@ -130,15 +121,7 @@ def solve(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of tables.")
     ] = False,
-    library: Annotated[
-        Path | None,
-        typer.Option(
-            "--library",
-            "-l",
-            help="Search with this library's inventions and grammar (from 'hylo learn').",
-            show_default=False,
-        ),
-    ] = None,
+    library: SearchLibraryOption = None,
 ) -> None:
     """Find a program that fits a task's training examples, and check it on its tests.
 
@@ -162,9 +145,9 @@ def _load_task(path: Path) -> Task:
     try:
         return load_task(path)
     except TaskFormatError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot read task file {str(path)!r}: {exc.strerror or exc}")
+        fail(f"cannot read task file {str(path)!r}: {exc.strerror or exc}")
 
 
 def _library_spec(path: Path) -> LibrarySpec:
@@ -172,7 +155,7 @@ def _library_spec(path: Path) -> LibrarySpec:
         with open_library(path, create=False) as store:
             return LibrarySpec.from_store(store)
     except HyloError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _search(
@@ -182,9 +165,9 @@ def _search(
         try:
             return search_solve(task, grammar, timeout_s=timeout_s, top_k=top_k, progress=progress)
         except HyloError as exc:
-            _fail(f"cannot search for task {task.name!r}: {exc}")
+            fail(f"cannot search for task {task.name!r}: {exc}")
         except KeyboardInterrupt:
-            _fail("interrupted", code=130)
+            fail("interrupted", code=130)
 
 
 @contextmanager
@@ -366,15 +349,7 @@ def bench(
             show_default=False,
         ),
     ] = None,
-    library: Annotated[
-        Path | None,
-        typer.Option(
-            "--library",
-            "-l",
-            help="Search with this library's inventions and grammar (from 'hylo learn').",
-            show_default=False,
-        ),
-    ] = None,
+    library: SearchLibraryOption = None,
 ) -> None:
     """Solve every task of a suite in parallel worker processes, and report.
 
@@ -384,10 +359,10 @@ def bench(
     """
     tasks = _load_suite(suite, split)[:limit]
     if not tasks:
-        _fail(f"suite {suite!r} has no tasks")
+        fail(f"suite {suite!r} has no tasks")
     if domain is not None:
         if domain not in BUILTIN_DOMAINS:
-            _fail(f"unknown domain {domain!r}; built-in domains are: {', '.join(BUILTIN_DOMAINS)}")
+            fail(f"unknown domain {domain!r}; built-in domains are: {', '.join(BUILTIN_DOMAINS)}")
         tasks = [dataclasses.replace(t, domain=domain) for t in tasks]
     n_workers = default_workers() if workers is None else workers
     stderr.print(
@@ -400,7 +375,7 @@ def bench(
             tasks, timeout_s=timeout, workers=n_workers, progress=True, solver=solver
         )
     except KeyboardInterrupt:
-        _fail("interrupted", code=130)
+        fail("interrupted", code=130)
     _print_report(report)
     if json_out is not None:
         _save_report(report, json_out)
@@ -410,16 +385,16 @@ def _load_suite(suite: str, split: Split) -> list[Task]:
     if suite == "lists":
         return list(bundled_list_tasks(split.value))
     if split is not Split.all:
-        _fail(f"--split {split.value} applies only to the named suite 'lists', not {suite!r}")
+        fail(f"--split {split.value} applies only to the named suite 'lists', not {suite!r}")
     path = Path(suite)
     if not path.exists():
-        _fail(f"suite {suite!r} is neither a named suite ('lists') nor an existing path")
+        fail(f"suite {suite!r} is neither a named suite ('lists') nor an existing path")
     try:
         return _read_suite(path)
     except TaskFormatError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
-        _fail(f"cannot read suite {suite!r}: {exc.strerror or exc}")
+        fail(f"cannot read suite {suite!r}: {exc.strerror or exc}")
 
 
 def _read_suite(path: Path) -> list[Task]:
@@ -441,7 +416,7 @@ def _save_report(report: BenchmarkReport, path: Path) -> None:
     try:
         written = report.save(path)
     except OSError as exc:
-        _fail(f"cannot write the report to {str(path)!r}: {exc.strerror or exc}")
+        fail(f"cannot write the report to {str(path)!r}: {exc.strerror or exc}")
     stderr.print(f"report written to {written}")
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from hylo.cli._common import fail, stderr, stdout
 from hylo.domains import BUILTIN_DOMAINS
 from hylo.domains.dreamcoder_format import bundled_list_tasks
 from hylo.domains.task import Task, load_tasks
@@ -20,9 +19,6 @@ from hylo.learn.runlog import LibraryRunLog
 from hylo.library import LibraryStore, open_library
 from hylo.reports.learning import write_report
 from hylo.search.batch import default_workers
-
-stdout = Console(highlight=False)
-stderr = Console(stderr=True, highlight=False)
 
 
 def learn_command(
@@ -73,7 +69,7 @@ def learn_command(
     """
     train, test = _load_split(suite)
     if domain not in BUILTIN_DOMAINS:
-        _fail(f"unknown domain {domain!r}; built-in domains are: {', '.join(BUILTIN_DOMAINS)}")
+        fail(f"unknown domain {domain!r}; built-in domains are: {', '.join(BUILTIN_DOMAINS)}")
     config = LearnConfig(
         iterations=iterations,
         timeout_s=timeout,
@@ -84,7 +80,7 @@ def learn_command(
     try:
         store = open_library(path, domain)
     except HyloError as e:
-        _fail(str(e))
+        fail(str(e))
     with store:
         run_id, resumed = _find_or_start_run(store, suite, config)
         stderr.print(
@@ -104,10 +100,10 @@ def learn_command(
             )
         except HyloError as e:
             store.set_run_status(run_id, "failed")
-            _fail(str(e))
+            fail(str(e))
         except KeyboardInterrupt:
             store.set_run_status(run_id, "interrupted")
-            _fail("interrupted: run the same command again to resume", code=130)
+            fail("interrupted: run the same command again to resume", code=130)
         store.set_run_status(run_id, "finished")
     stdout.print(render_curve(rows))
     if json_out is not None:
@@ -119,11 +115,6 @@ def learn_command(
         }
         json_out.write_text(json.dumps(curve, indent=2) + "\n", encoding="utf-8")
         stderr.print(f"learning curve written to {json_out}")
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    stderr.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _find_or_start_run(store: LibraryStore, suite: str, config: LearnConfig) -> tuple[int, bool]:
@@ -152,7 +143,7 @@ def _load_split(suite: str) -> tuple[list[Task], list[Task]]:
         test = load_tasks(folder / "test") if (folder / "test").is_dir() else []
         return load_tasks(folder / "train"), test
     except HyloError as e:
-        _fail(str(e))
+        fail(str(e))
 
 
 def render_curve(rows: list[IterationMetrics]) -> Table:
@@ -207,14 +198,14 @@ def report_command(
     try:
         store = open_library(library, create=False)
     except HyloError as e:
-        _fail(str(e))
+        fail(str(e))
     with store:
         runs = store.runs()
         if not runs:
-            _fail(f"library {library} holds no run; make one with 'hylo learn'")
+            fail(f"library {library} holds no run; make one with 'hylo learn'")
         chosen = runs[-1] if run is None else next((r for r in runs if r.id == run), None)
         if chosen is None:
-            _fail(f"library {library} has no run {run}; runs: {', '.join(str(r.id) for r in runs)}")
+            fail(f"library {library} has no run {run}; runs: {', '.join(str(r.id) for r in runs)}")
         events = store.run_events(chosen.id)
     folder = out or library.with_name(library.name + "-report")
     page = write_report(

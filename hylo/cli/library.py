@@ -14,13 +14,13 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hylo.cli._common import fail, stderr, stdout
 from hylo.library import LibraryDiff, LibraryError, LibrarySnapshot, SQLiteStore
 
 library_app = typer.Typer(
@@ -31,18 +31,10 @@ library_app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-stdout = Console(highlight=False)
-stderr = Console(stderr=True, highlight=False)
 
 LibraryPath = Annotated[
     Path, typer.Argument(metavar="LIBRARY", help="A library file.", show_default=False)
 ]
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    """Print a one-line error on standard error and exit with ``code``."""
-    stderr.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(code)
 
 
 @contextmanager
@@ -52,7 +44,7 @@ def _opened(path: Path) -> Iterator[SQLiteStore]:
         with SQLiteStore(path, create=False) as store:
             yield store
     except LibraryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 # --------------------------------------------------------------------------- show
@@ -160,7 +152,7 @@ def export_library(
             store.export(out)
             snapshot = store.snapshot()
         except LibraryError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     stderr.print(f"exported {_summary(snapshot)} to {escape(str(out))}")
 
 
@@ -179,7 +171,7 @@ def import_library(
         with SQLiteStore.from_export(export, path, overwrite=force) as store:
             snapshot = store.snapshot()
     except LibraryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     stderr.print(f"imported {_summary(snapshot)} into {escape(str(path))}")
 
 
