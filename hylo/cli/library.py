@@ -64,6 +64,8 @@ def show_library(
     stdout.print(_inventions_table(snapshot))
     stdout.print(_grammar_table(snapshot, top))
     stdout.print(_runs_table(snapshot))
+    if snapshot.artifacts:
+        stdout.print(_artifacts_table(snapshot))
 
 
 def _meta_table(path: Path, s: LibrarySnapshot) -> Table:
@@ -79,10 +81,34 @@ def _meta_table(path: Path, s: LibrarySnapshot) -> Table:
         "grammar versions": str(len(s.grammars)),
         "solutions": str(len(s.solutions)),
         "runs": str(len(s.runs)),
+        "artifacts": str(len(s.artifacts)),
     }
     for key, value in rows.items():
         table.add_row(key, escape(value))
     return table
+
+
+def _artifacts_table(s: LibrarySnapshot) -> Table:
+    """Trained modules, guides, AutoML runs: what they are and their headline metrics."""
+    table = Table(title=f"artifacts ({len(s.artifacts)})", title_justify="left")
+    for name in ("id", "kind", "name", "created", "files", "metadata"):
+        table.add_column(name, justify="right" if name == "id" else "left")
+    for a in s.artifacts:
+        summary = ", ".join(f"{k}={_short(v)}" for k, v in list(a.metadata.items())[:6])
+        table.add_row(
+            str(a.id),
+            escape(a.kind),
+            escape(a.name),
+            escape(a.created[:19]),
+            escape(", ".join(sorted(a.files))),
+            escape(summary),
+        )
+    return table
+
+
+def _short(value: object, limit: int = 24) -> str:
+    text = f"{value:.4g}" if isinstance(value, float) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _inventions_table(s: LibrarySnapshot) -> Table:

@@ -8,6 +8,7 @@
 """
 
 from hylo.library._records import (
+    ArtifactRecord,
     GrammarRecord,
     InventionRecord,
     LibraryDiff,
@@ -24,6 +25,7 @@ from hylo.library.store import LibraryStore, SQLiteStore, open_library
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ArtifactRecord",
     "GrammarRecord",
     "InventionRecord",
     "LibraryDiff",

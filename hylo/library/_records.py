@@ -9,6 +9,8 @@ and :func:`diff_snapshots` compares two libraries.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 from collections.abc import Mapping
@@ -107,8 +109,28 @@ class Run:
 
 
 @dataclass(frozen=True, slots=True)
+class ArtifactRecord:
+    """Something learned that is not a program: a trained module, a guide, an AutoML run.
+
+    ``metadata`` is JSON (architecture, metrics, provenance, …); ``files`` maps each
+    named blob (``"weights.safetensors"``) to the SHA-256 of its bytes, which the
+    store keeps next to the library and checks on every read.
+    """
+
+    id: int
+    kind: str
+    name: str
+    metadata: Mapping[str, Any]
+    files: Mapping[str, str]
+    created: str
+
+
+@dataclass(frozen=True, slots=True)
 class LibrarySnapshot:
-    """Everything a library holds, as plain data (what an export file contains)."""
+    """Everything a library holds, as plain data (what an export file contains).
+
+    ``blobs`` maps the SHA-256 of each artifact file to its bytes.
+    """
 
     meta: LibraryMeta
     primitives: tuple[PrimitiveRecord, ...] = ()
@@ -116,6 +138,8 @@ class LibrarySnapshot:
     grammars: tuple[GrammarRecord, ...] = ()
     solutions: tuple[Solution, ...] = ()
     runs: tuple[Run, ...] = ()
+    artifacts: tuple[ArtifactRecord, ...] = ()
+    blobs: Mapping[str, bytes] = field(default_factory=dict)
 
 
 # --- checks shared by every store ------------------------------------------------------
@@ -172,7 +196,28 @@ def snapshot_to_json(snapshot: LibrarySnapshot) -> dict[str, Any]:
         "grammars": [_grammar_json(g) for g in snapshot.grammars],
         "solutions": [_solution_json(s) for s in snapshot.solutions],
         "runs": [_run_json(r) for r in snapshot.runs],
+        "artifacts": [artifact_json(a) for a in snapshot.artifacts],
+        "blobs": {
+            sha: base64.b64encode(data).decode("ascii") for sha, data in snapshot.blobs.items()
+        },
     }
+
+
+def artifact_json(a: ArtifactRecord) -> dict[str, Any]:
+    """An artifact record as JSON data (its files by hash, not their bytes)."""
+    return {
+        "id": a.id,
+        "kind": a.kind,
+        "name": a.name,
+        "metadata": dict(a.metadata),
+        "files": dict(a.files),
+        "created": a.created,
+    }
+
+
+def blob_hash(data: bytes) -> str:
+    """The name under which a store keeps an artifact file: its SHA-256, in hex."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _invention_json(inv: InventionRecord) -> dict[str, Any]:
@@ -286,7 +331,36 @@ def _snapshot(data: dict[str, Any], version: int) -> LibrarySnapshot:
         grammars=tuple(_grammar(g, w) for w, g in _items(data, "grammars")),
         solutions=tuple(_solution(s, w) for w, s in _items(data, "solutions")),
         runs=tuple(_run(r, w) for w, r in _items(data, "runs")),
+        artifacts=tuple(_artifact(a, w) for w, a in _items(data, "artifacts")),
+        blobs=_blobs(_get(data, "blobs", dict, "export", default={})),
     )
+
+
+def _artifact(d: dict[str, Any], where: str) -> ArtifactRecord:
+    files = _get(d, "files", dict, where)
+    if not all(isinstance(v, str) for v in files.values()):
+        raise _FormatError(f"{where}.files must map file names to SHA-256 hashes")
+    return ArtifactRecord(
+        id=_int(d, "id", where),
+        kind=_str(d, "kind", where),
+        name=_str(d, "name", where),
+        metadata=_get(d, "metadata", dict, where),
+        files=files,
+        created=_str(d, "created", where),
+    )
+
+
+def _blobs(raw: dict[str, Any]) -> dict[str, bytes]:
+    blobs = {}
+    for sha, text in raw.items():
+        try:
+            data = base64.b64decode(str(text), validate=True)
+        except ValueError:
+            _fail(f"blobs[{sha!r}] is not base64")
+        if blob_hash(data) != sha:
+            _fail(f"blobs[{sha!r}] does not match its SHA-256 (the export is damaged)")
+        blobs[sha] = data
+    return blobs
 
 
 def _invention(d: dict[str, Any], where: str) -> InventionRecord:

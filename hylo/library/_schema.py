@@ -80,7 +80,21 @@ _V3 = (
         PRIMARY KEY (run_id, seq))""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+_V4 = (
+    # Learned things that are not programs (trained modules, guides, AutoML runs):
+    # JSON metadata here, their files content-addressed next to the library.
+    """CREATE TABLE artifacts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        files TEXT NOT NULL,
+        created TEXT NOT NULL)""",
+    "CREATE INDEX artifacts_by_name ON artifacts (name)",
+    "CREATE INDEX artifacts_by_kind ON artifacts (kind)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 """``MIGRATIONS[n - 1]`` holds the statements that take a file to version ``n``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import dataclasses
 import functools
 import json
 import os
 import re
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -55,6 +57,7 @@ from hylo.lang.program import (
 )
 from hylo.lang.types import parse_type, show_type
 from hylo.library._records import (
+    ArtifactRecord,
     GrammarRecord,
     InventionRecord,
     LibraryDiff,
@@ -64,6 +67,7 @@ from hylo.library._records import (
     PrimitiveRecord,
     Run,
     Solution,
+    blob_hash,
     check_count,
     check_finite,
     check_status,
@@ -187,6 +191,24 @@ class LibraryStore(abc.ABC):
         """Every run, oldest first."""
 
     @abc.abstractmethod
+    def artifacts(self, kind: str | None = None) -> list[ArtifactRecord]:
+        """Every artifact (of ``kind``, when given), oldest first."""
+
+    @abc.abstractmethod
+    def _insert_artifact(
+        self, kind: str, name: str, metadata: str, files: Mapping[str, str]
+    ) -> ArtifactRecord:
+        """Add one artifact row (its blobs are already written)."""
+
+    @abc.abstractmethod
+    def _write_blob(self, sha: str, data: bytes) -> None:
+        """Keep ``data`` under its hash (idempotent; atomic)."""
+
+    @abc.abstractmethod
+    def _read_blob(self, sha: str) -> bytes | None:
+        """The bytes kept under ``sha``; None when missing."""
+
+    @abc.abstractmethod
     def load_snapshot(self, snapshot: LibrarySnapshot) -> None:
         """Write a whole library into this empty store, keeping versions and ids.
 
@@ -241,8 +263,90 @@ class LibraryStore(abc.ABC):
         """Parse program text that may use the library's inventions."""
         return parse(text, self.namespace())
 
+    # --- artifacts: trained modules, guides, AutoML runs ---------------------------------
+
+    def put_artifact(
+        self,
+        kind: str,
+        name: str,
+        metadata: Mapping[str, Any],
+        files: Mapping[str, bytes] | None = None,
+    ) -> ArtifactRecord:
+        """Keep something learned that is not a program, and return its record.
+
+        ``metadata`` is JSON (architecture, metrics, provenance); ``files`` are named
+        blobs — weights as safetensors bytes, never pickles. Blobs are written first
+        and content-addressed, so a crash leaves at worst an unreferenced blob, never
+        a record without its files.
+
+        Example:
+            >>> import tempfile
+            >>> with tempfile.TemporaryDirectory() as tmp, open_library(f"{tmp}/lib.db") as lib:
+            ...     rec = lib.put_artifact("module", "digit", {"classes": 10}, {"w.bin": b"42"})
+            ...     lib.read_artifact_file(lib.artifact("digit"), "w.bin")
+            b'42'
+        """
+        for value, what in ((kind, "artifact kind"), (name, "artifact name")):
+            if not isinstance(value, str) or not value.strip():
+                raise LibraryError(f"{what} must be a non-empty string, got {value!r}")
+        text = json_text(_as_object(metadata, "artifact metadata"), "artifact metadata")
+        hashes: dict[str, str] = {}
+        for filename, data in (files or {}).items():
+            if not isinstance(filename, str) or not _FILENAME.fullmatch(filename):
+                raise LibraryError(
+                    f"artifact file name {filename!r} must be a plain file name "
+                    "(letters, digits, '.', '_', '-')"
+                )
+            if not isinstance(data, bytes | bytearray | memoryview):
+                raise LibraryError(
+                    f"artifact file {filename!r} must be bytes, got {type(data).__name__}"
+                )
+            hashes[filename] = blob_hash(bytes(data))
+            self._write_blob(hashes[filename], bytes(data))
+        return self._insert_artifact(kind, name, text, hashes)
+
+    def artifact(self, ref: int | str) -> ArtifactRecord:
+        """The artifact with id ``ref``, or the newest one named ``ref``.
+
+        Raises:
+            LibraryError: there is none.
+        """
+        matches = [
+            a for a in self.artifacts() if (a.id == ref if isinstance(ref, int) else a.name == ref)
+        ]
+        if not matches:
+            known = sorted({a.name for a in self.artifacts()})
+            raise LibraryError(
+                f"library {self.location} has no artifact {ref!r}; it has: "
+                + (", ".join(known) if known else "none")
+            )
+        return matches[-1]
+
+    def read_artifact_file(self, ref: int | str | ArtifactRecord, filename: str) -> bytes:
+        """The bytes of one of an artifact's files, checked against their hash.
+
+        Raises:
+            LibraryError: no such artifact or file, or the file is missing or damaged.
+        """
+        record = ref if isinstance(ref, ArtifactRecord) else self.artifact(ref)
+        if filename not in record.files:
+            raise LibraryError(
+                f"artifact {record.name!r} (id {record.id}) has no file {filename!r}; "
+                f"it has: {', '.join(sorted(record.files)) or 'none'}"
+            )
+        sha = record.files[filename]
+        data = self._read_blob(sha)
+        if data is None or blob_hash(data) != sha:
+            problem = "is missing" if data is None else "is damaged (its hash does not match)"
+            raise LibraryError(
+                f"file {filename!r} of artifact {record.name!r} (id {record.id}) in library "
+                f"{self.location} {problem}; restore the library's blob folder or re-import it"
+            )
+        return data
+
     def snapshot(self) -> LibrarySnapshot:
-        """The whole library as plain data (one consistent state)."""
+        """The whole library as plain data (one consistent state; artifact records
+        without their files' bytes, which :meth:`export` adds)."""
         with self.consistent_read():
             return LibrarySnapshot(
                 meta=self.meta,
@@ -251,6 +355,7 @@ class LibraryStore(abc.ABC):
                 grammars=tuple(self.grammars()),
                 solutions=tuple(self.solutions()),
                 runs=tuple(self.runs()),
+                artifacts=tuple(self.artifacts()),
             )
 
     def export(self, path: str | os.PathLike[str]) -> None:
@@ -259,7 +364,14 @@ class LibraryStore(abc.ABC):
         Raises:
             LibraryError: the file cannot be written.
         """
-        text = json.dumps(snapshot_to_json(self.snapshot()), indent=1, allow_nan=False)
+        snapshot = self.snapshot()
+        blobs = {
+            sha: self.read_artifact_file(a, f)
+            for a in snapshot.artifacts
+            for f, sha in a.files.items()
+        }
+        snapshot = dataclasses.replace(snapshot, blobs=blobs)
+        text = json.dumps(snapshot_to_json(snapshot), indent=1, allow_nan=False)
         _write_atomically(Path(path), text + "\n")
 
     def import_(self, path: str | os.PathLike[str]) -> None:
@@ -290,6 +402,13 @@ class LibraryStore(abc.ABC):
         namespace = self._namespace_of(snapshot.inventions)
         for grammar in snapshot.grammars:
             _check_productions(grammar.weights, namespace, self.location)
+        for a in snapshot.artifacts:
+            missing = [f for f, sha in a.files.items() if sha not in snapshot.blobs]
+            if missing:
+                raise LibraryError(
+                    f"artifact {a.name!r} (id {a.id}) lacks the bytes of its file(s) "
+                    f"{', '.join(missing)}"
+                )
         versions = {g.version for g in snapshot.grammars}
         for solution in snapshot.solutions:
             _check_solution(solution, namespace, self.location)
@@ -318,6 +437,7 @@ class LibraryStore(abc.ABC):
 # --- inventions: checking new ones, rebuilding stored ones ------------------------------
 
 _NAME = re.compile(r"[^\s()$][^\s()]*")
+_FILENAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 _RESERVED = {"lam", "lambda", "??"}
 
 
@@ -527,6 +647,7 @@ class SQLiteStore(LibraryStore):
                 store.load_snapshot(snapshot)
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
+            _move_blobs(Path(f"{tmp}.blobs"), Path(f"{target}.blobs"))
             os.replace(tmp, target)
         except OSError as exc:
             raise LibraryError(
@@ -535,6 +656,7 @@ class SQLiteStore(LibraryStore):
         finally:
             for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
                 leftover.unlink(missing_ok=True)
+            shutil.rmtree(f"{tmp}.blobs", ignore_errors=True)
         return cls(target)
 
     def __repr__(self) -> str:
@@ -921,6 +1043,72 @@ class SQLiteStore(LibraryStore):
             metrics=tuple(self._json(m, f"a metrics row of run {run_id}") for (m,) in metrics),
         )
 
+    # --- artifacts ------------------------------------------------------------------------
+
+    @property
+    def blob_dir(self) -> Path:
+        """Where artifact files live: a folder next to the library file."""
+        return Path(f"{self.path}.blobs")
+
+    def artifacts(self, kind: str | None = None) -> list[ArtifactRecord]:
+        query = "SELECT id, kind, name, metadata, files, created FROM artifacts"
+        args: tuple[str, ...] = ()
+        if kind is not None:
+            query, args = query + " WHERE kind = ?", (kind,)
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(query + " ORDER BY id", args).fetchall()
+        return [self._artifact(*row) for row in rows]
+
+    def _artifact(
+        self, id_: int, kind: str, name: str, metadata: str, files: str, created: str
+    ) -> ArtifactRecord:
+        what = f"artifact {id_}"
+        return ArtifactRecord(
+            id_,
+            kind,
+            name,
+            self._json(metadata, f"the metadata of {what}"),
+            self._json(files, f"the files of {what}"),
+            created,
+        )
+
+    def _insert_artifact(
+        self, kind: str, name: str, metadata: str, files: Mapping[str, str]
+    ) -> ArtifactRecord:
+        with self._transaction(write=True) as conn:
+            row = (kind, name, metadata, json_text(dict(files), "artifact files"), _now())
+            cursor = conn.execute(
+                "INSERT INTO artifacts (kind, name, metadata, files, created) "
+                "VALUES (?, ?, ?, ?, ?)",
+                row,
+            )
+            assert cursor.lastrowid is not None
+            return self._artifact(cursor.lastrowid, *row)
+
+    def _write_blob(self, sha: str, data: bytes) -> None:
+        target = self.blob_dir / sha
+        if target.is_file() and target.stat().st_size == len(data):
+            return
+        try:
+            self.blob_dir.mkdir(exist_ok=True)
+            tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise LibraryError(
+                f"cannot write artifact file to {str(self.blob_dir)!r}: {exc.strerror or exc}"
+            ) from None
+
+    def _read_blob(self, sha: str) -> bytes | None:
+        try:
+            return (self.blob_dir / sha).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise LibraryError(
+                f"cannot read artifact file {sha} in {str(self.blob_dir)!r}: {exc.strerror or exc}"
+            ) from None
+
     # --- import ---------------------------------------------------------------------------
 
     def load_snapshot(self, snapshot: LibrarySnapshot) -> None:
@@ -941,10 +1129,28 @@ class SQLiteStore(LibraryStore):
             _insert_grammars(conn, snapshot.grammars)
             conn.executemany(_INSERT_SOLUTION, [_solution_row(s) for s in snapshot.solutions])
             _insert_runs(conn, snapshot.runs)
+            for a in snapshot.artifacts:
+                for sha in a.files.values():
+                    self._write_blob(sha, snapshot.blobs[sha])
+            conn.executemany(
+                "INSERT INTO artifacts (id, kind, name, metadata, files, created) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        a.id,
+                        a.kind,
+                        a.name,
+                        json_text(dict(a.metadata), "artifact metadata"),
+                        json_text(dict(a.files), "artifact files"),
+                        a.created,
+                    )
+                    for a in snapshot.artifacts
+                ],
+            )
         self._meta = self._read_meta()
 
     def _require_empty(self, conn: sqlite3.Connection) -> None:
-        for table in ("inventions", "grammars", "solutions", "runs"):
+        for table in ("inventions", "grammars", "solutions", "runs", "artifacts"):
             if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
                 raise LibraryError(
                     f"cannot import into library {self.location}: it already holds {table}; "
@@ -1020,6 +1226,16 @@ def _domain_named(name: str) -> Domain:
         return get_domain(name)
     except HyloError as exc:
         raise LibraryError(f"cannot create a library: {exc}") from None
+
+
+def _move_blobs(source: Path, target: Path) -> None:
+    """Move content-addressed blobs into ``target`` (same name = same bytes)."""
+    if not source.is_dir():
+        return
+    target.mkdir(exist_ok=True)
+    for blob in source.iterdir():
+        os.replace(blob, target / blob.name)
+    source.rmdir()
 
 
 def _check_file(path: Path, create: bool) -> None:

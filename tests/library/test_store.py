@@ -374,12 +374,60 @@ INSERT INTO run_metrics VALUES (1, 0, '{"iteration":0}');
 """
 
 
+def test_artifacts_round_trip_with_their_files(path: Path) -> None:
+    weights = bytes(range(256)) * 10
+    with SQLiteStore(path) as store:
+        first = store.put_artifact("module", "digit", {"arch": {"hidden": 32}}, {"w.st": weights})
+        second = store.put_artifact("guide", "guide", {"grammar_version": 1})
+        newer = store.put_artifact("module", "digit", {"arch": {"hidden": 64}}, {"w.st": b"2"})
+    with SQLiteStore(path, create=False) as store:
+        assert [a.id for a in store.artifacts()] == [first.id, second.id, newer.id]
+        assert [a.id for a in store.artifacts(kind="module")] == [first.id, newer.id]
+        assert store.artifact("digit") == newer
+        assert store.artifact(first.id).metadata == {"arch": {"hidden": 32}}
+        assert store.read_artifact_file(first, "w.st") == weights
+        assert second.files == {}
+
+
+def test_artifacts_refuse_bad_input_and_detect_damaged_files(path: Path) -> None:
+    with SQLiteStore(path) as store:
+        with pytest.raises(LibraryError, match="non-empty string"):
+            store.put_artifact("", "x", {})
+        with pytest.raises(LibraryError, match="JSON"):
+            store.put_artifact("module", "x", {"f": object()})
+        with pytest.raises(LibraryError, match="plain file name"):
+            store.put_artifact("module", "x", {}, {"../escape": b""})
+        with pytest.raises(LibraryError, match="must be bytes"):
+            store.put_artifact("module", "x", {}, {"w": "text"})  # type: ignore[dict-item]
+        rec = store.put_artifact("module", "x", {}, {"w": b"weights"})
+        with pytest.raises(LibraryError, match="no artifact 'y'; it has: x"):
+            store.artifact("y")
+        with pytest.raises(LibraryError, match="has no file 'v'"):
+            store.read_artifact_file(rec, "v")
+        (store.blob_dir / rec.files["w"]).write_bytes(b"tampered")
+        with pytest.raises(LibraryError, match="damaged"):
+            store.read_artifact_file(rec, "w")
+        (store.blob_dir / rec.files["w"]).unlink()
+        with pytest.raises(LibraryError, match="missing"):
+            store.read_artifact_file(rec, "w")
+
+
+def test_artifacts_travel_through_export_and_import(tmp_path: Path, path: Path) -> None:
+    with SQLiteStore(path) as store:
+        store.put_artifact("module", "digit", {"k": [1, 2]}, {"w": b"\x00\xffweights"})
+        store.export(tmp_path / "lib.json")
+    with SQLiteStore.from_export(tmp_path / "lib.json", tmp_path / "copy.db") as copy:
+        rec = copy.artifact("digit")
+        assert rec.metadata == {"k": [1, 2]}
+        assert copy.read_artifact_file(rec, "w") == b"\x00\xffweights"
+
+
 def test_a_version_1_file_is_migrated_when_opened(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.executescript(V1_SCHEMA)
     conn.close()
     with SQLiteStore(path, create=False) as store:
-        assert store.meta.schema_version == SCHEMA_VERSION == 3
+        assert store.meta.schema_version == SCHEMA_VERSION == 4
         assert store.meta.hylo_version == "0.0.1"
         assert [(r.name, r.use_count) for r in store.invention_records()] == [("f0", 0), ("f1", 0)]
         assert show_type(store.inventions()[1].tp) == "list(int) -> list(int)"
@@ -390,6 +438,10 @@ def test_a_version_1_file_is_migrated_when_opened(path: Path) -> None:
         assert store.run_events(1) == []
         store.append_run_event(1, {"kind": "metrics", "iteration": 0})
         assert store.run_events(1) == [{"kind": "metrics", "iteration": 0}]
+        # Version 4 added artifacts.
+        assert store.artifacts() == []
+        store.put_artifact("module", "m", {"a": 1}, {"w": b"x"})
+        assert store.read_artifact_file("m", "w") == b"x"
     conn = sqlite3.connect(path)
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"solutions_by_task", "solutions_by_iteration"} <= indexes
