@@ -61,6 +61,8 @@ class SearchStats:
     programs: int
     seconds: float
     timed_out: bool
+    equivalent: int = 0
+    """Candidates dropped because an earlier one behaved the same on every input."""
 
     @property
     def programs_per_second(self) -> float:

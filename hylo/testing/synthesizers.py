@@ -19,6 +19,7 @@ from hylo.lang.infer import check
 from hylo.lang.types import parse_type
 from hylo.search import (
     BaseSynthesizer,
+    BottomUpSynthesizer,
     EnumerativeSynthesizer,
     EvolutionarySynthesizer,
     Grammar,
@@ -30,6 +31,7 @@ SynthesizerFactory = Callable[..., BaseSynthesizer]
 ENGINES: dict[str, SynthesizerFactory] = {
     "enumerate": EnumerativeSynthesizer,
     "evolve": EvolutionarySynthesizer,
+    "bottom-up": BottomUpSynthesizer,
 }
 """Every search engine, by name; each factory takes ``timeout_s`` as a keyword."""
 

@@ -1,0 +1,504 @@
+"""Bottom-up, value-based search with observational equivalence.
+
+Where the enumerator (:mod:`hylo.search.enumerate`) builds programs top-down and runs
+each on the examples, this search builds *values*: every program it keeps is stored
+with the tuple of values it produces on all of the task's inputs — training **and**
+test inputs. Two programs that produce the same tuple are interchangeable inside any
+larger program, so only the cheaper one is kept (observational equivalence, as in
+TRANSIT, Escher and icecuber's ARC search). Because the test inputs are part of the
+tuple, two kept programs that agree on the training outputs differ on some test
+input: each one that fits is a *distinct prediction*, which is what ARC's top-3
+scoring wants.
+
+Programs grow by cost level: a production of cost ``c`` applied to arguments of
+costs ``c1 … ck`` has cost ``c + c1 + … + ck``. Costs come from the grammar: the most
+probable productions cost 1, one nat less probable costs one more (so a uniform
+grammar gives program size, and a learned library makes its favourites cheaper).
+Arguments of arrow type (``map``'s function) are filled with small lambdas from the
+top-down enumerator; every other argument comes from the value pool.
+
+>>> from hylo.domains.lists import LISTS
+>>> from hylo.domains.task import make_task
+>>> from hylo.lang.types import parse_type
+>>> task = make_task("sum-sorted", parse_type("list(int) -> int"),
+...                  [([[3, 1]], 4), ([[5]], 5), ([[2, 2, 1]], 5)])
+>>> result = BottomUpSynthesizer(timeout_s=10).search(task)
+>>> result.solved, result.best([1, 2, 3])
+(True, 6)
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hylo.domains.task import Task
+from hylo.lang.errors import HyloError, TypeInferenceError, UnificationError
+from hylo.lang.evaluate import Budget, Evaluator, Limits, curry, use_limits
+from hylo.lang.evaluate import _compile as compile_with_budget
+from hylo.lang.infer import infer
+from hylo.lang.program import (
+    Abstraction,
+    Application,
+    Index,
+    Invented,
+    Primitive,
+    Program,
+    apply_to,
+)
+from hylo.lang.types import (
+    Substitution,
+    Type,
+    apply,
+    arguments,
+    canonical,
+    instantiate,
+    is_arrow,
+    max_var_id,
+    return_type,
+    unify,
+)
+from hylo.search.base import Candidate, ProgressCallback, SearchResult, SearchStats
+from hylo.search.enumerate import EnumerationTimeout, Enumerator, gc_paused
+from hylo.search.grammar import Grammar
+from hylo.search.synthesizer import SEARCH_LIMITS, BaseSynthesizer, default_grammar
+
+# Values between two looks at the clock.
+_CHECK_EVERY = 128
+
+# Lambdas looked at per arrow type: most of the cheapest ones are constant functions.
+_MAX_SCANNED = 3000
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Value:
+    """A kept program with its outputs on every input (train first, then test)."""
+
+    program: Program
+    tp: Type
+    cost: int
+    outs: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Production:
+    head: Primitive | Invented
+    cost: int
+    arg_types: tuple[Type, ...]
+    ret: Type
+    fn: Callable[..., Any]
+    order: tuple[int, ...]  # arguments filled non-arrow first, so arrows' types are known
+    num_vars: int  # the head's type variables are t0 … t(num_vars - 1)
+    higher_order: bool  # some argument is a function: its calls run under the budget
+
+
+class BottomUpSynthesizer(BaseSynthesizer):
+    """Value-based bottom-up search: one program per distinct behaviour on all inputs.
+
+    Args:
+        timeout_s: wall-clock budget for the whole search.
+        top_k: how many fitting programs (distinct test predictions) to return.
+        max_cost: stop after this cost level (None: until the time is up).
+        max_values: keep at most this many values (the memory budget, in values).
+        memory_mb: keep values only while their estimated size stays below this.
+        limits: evaluation limits per call of a program on one input.
+        num_lambdas: how many small lambdas to try for each arrow-typed argument.
+    """
+
+    def __init__(
+        self,
+        timeout_s: float = 10.0,
+        top_k: int = 3,
+        max_cost: int | None = None,
+        max_values: int = 2_000_000,
+        memory_mb: float = 2_000.0,
+        limits: Limits | None = None,
+        num_lambdas: int = 40,
+    ) -> None:
+        self.timeout_s = timeout_s
+        self.top_k = top_k
+        self.max_cost = max_cost
+        self.max_values = max_values
+        self.memory_mb = memory_mb
+        self.limits = limits
+        self.num_lambdas = num_lambdas
+
+    def search(
+        self, task: Task, grammar: Grammar | None = None, progress: ProgressCallback | None = None
+    ) -> SearchResult:
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        if self.top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {self.top_k}")
+        if not task.train:
+            raise ValueError(f"task {task.name!r} has no training examples to search with")
+        grammar = grammar or default_grammar(task)
+        return _BottomUpRun(task, grammar, self, progress).run()
+
+
+class _BottomUpRun:
+    """One search: the pool of values by cost level and the loop that grows it."""
+
+    def __init__(
+        self,
+        task: Task,
+        grammar: Grammar,
+        synth: BottomUpSynthesizer,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.task, self.grammar, self.synth, self.progress = task, grammar, synth, progress
+        self.limits = synth.limits or SEARCH_LIMITS
+        self.budget = Budget(self.limits)
+        self.inputs = [ex.inputs for ex in (*task.train, *task.test)]
+        self.num_train = len(task.train)
+        self.targets = [ex.output for ex in task.train]
+        self.arg_types = arguments(task.request)
+        self.goal = return_type(task.request)
+        self.costs = _level_costs(grammar)
+        self.pool: dict[int, dict[Type, list[_Value]]] = {}
+        self.seen: set[tuple[Type, tuple[Any, ...]]] = set()
+        self.lambdas: dict[Type, list[_Value]] = {}
+        self.hits: list[Candidate] = []
+        self.programs = self.equivalent = self.bytes = 0
+        self.full = False
+        self.start = time.perf_counter()
+        self.deadline = self.start + synth.timeout_s
+        self.next_check = _CHECK_EVERY
+
+    # --- the loop -------------------------------------------------------------------
+
+    def run(self) -> SearchResult:
+        use_limits(self.limits)
+        with gc_paused():
+            try:
+                timed_out = self._loop()
+            except EnumerationTimeout:
+                timed_out = not self.hits  # a solved task stops on its grace period
+            seconds = time.perf_counter() - self.start
+            del self.pool, self.seen, self.lambdas
+        hits = sorted(self.hits, key=lambda c: -c.log_posterior)[: self.synth.top_k]
+        stats = SearchStats(self.programs, seconds, timed_out, self.equivalent)
+        return SearchResult(self.task, tuple(hits), stats)
+
+    def _loop(self) -> bool:
+        """Grow the pool level by level; returns whether time (or memory) ran out."""
+        productions = self._productions()
+        self._add_terminals()
+        top = self.synth.max_cost or 10_000
+        for level in range(2, top + 1):
+            if len(self.hits) >= self.synth.top_k:
+                return False
+            for prod in productions:
+                if prod.cost < level:
+                    self._grow(prod, level)
+            if self.full and not self.pool.get(level):
+                return True  # nothing new can be kept: larger levels would repeat this one
+            if level > self._last_possible_level(productions):
+                return False  # the space is exhausted: every value is built from kept ones
+        return False
+
+    def _last_possible_level(self, productions: Sequence[_Production]) -> int:
+        highest = max((c for c, by_type in self.pool.items() if by_type), default=1)
+        widest = max((len(p.arg_types) for p in productions), default=1)
+        lambda_cost = max((v.cost for vs in self.lambdas.values() for v in vs), default=0)
+        priciest = max((p.cost for p in productions), default=1)
+        return priciest + widest * max(highest, lambda_cost)
+
+    def _grow(self, prod: _Production, level: int) -> None:
+        k = len(prod.arg_types)
+        for split in _compositions(level - prod.cost, k):
+            if all(self._has_level(c, prod, i) for i, c in zip(prod.order, split, strict=True)):
+                self._fill(prod, split, 0, {}, [None] * k, level)
+
+    def _has_level(self, cost: int, prod: _Production, i: int) -> bool:
+        return is_arrow(prod.arg_types[i]) or bool(self.pool.get(cost))
+
+    def _fill(
+        self,
+        prod: _Production,
+        split: tuple[int, ...],
+        j: int,
+        subst: Substitution,
+        chosen: list[_Value | None],
+        level: int,
+    ) -> None:
+        i = prod.order[j]
+        want = apply(prod.arg_types[i], subst)
+        last = j == len(prod.order) - 1
+        # Pool types are renamed apart from the head's variables and each other's.
+        fresh = prod.num_vars + 1000 * (j + 1)
+        for tp, values in self._candidates(want, split[j], fresh):
+            try:
+                s = unify(tp, want, dict(subst))
+            except UnificationError:
+                continue
+            for v in values:
+                chosen[i] = v
+                if last:
+                    self._apply(prod, chosen, apply(prod.ret, s), level)  # type: ignore[arg-type]
+                else:
+                    self._fill(prod, split, j + 1, s, chosen, level)
+
+    def _candidates(self, want: Type, cost: int, fresh: int) -> Iterator[tuple[Type, list[_Value]]]:
+        if is_arrow(want):
+            yield from self._lambdas_of(want, cost, fresh)
+            return
+        for tp, values in self.pool.get(cost, {}).items():
+            yield instantiate(tp, fresh)[0], values
+
+    # --- applying a production -----------------------------------------------------------
+
+    def _apply(self, prod: _Production, args: Sequence[_Value], ret: Type, level: int) -> None:
+        self.programs += 1
+        if self.programs >= self.next_check:
+            self._check_clock()
+        fn = prod.fn
+        if prod.higher_order:
+            self.budget.reset()
+        try:
+            if len(args) == 1:
+                outs = tuple(map(fn, args[0].outs))
+            else:
+                outs = tuple(itertools.starmap(fn, zip(*(a.outs for a in args), strict=True)))
+        except Exception:  # a failing combination is just a failed candidate
+            return
+        tp = canonical([ret])[0]
+        key = (tp, tuple(map(_frozen, outs)))
+        if key in self.seen:
+            self.equivalent += 1
+            return
+        program = apply_to(prod.head, *(a.program for a in args))
+        if outs[: self.num_train] == tuple(self.targets) and self._returns_goal(tp):
+            self._hit(program, outs)
+        self._keep(_Value(program, tp, level, outs), key)
+
+    def _returns_goal(self, tp: Type) -> bool:
+        try:
+            unify(tp, self.goal, {})
+        except UnificationError:
+            return False
+        return True
+
+    def _keep(self, value: _Value, key: tuple[Type, tuple[Any, ...]]) -> None:
+        if self.full:
+            return
+        self.seen.add(key)
+        self.pool.setdefault(value.cost, {}).setdefault(value.tp, []).append(value)
+        self.bytes += sum(map(_size, value.outs))
+        if len(self.seen) >= self.synth.max_values or self.bytes > self.synth.memory_mb * 2**20:
+            self.full = True
+
+    def _hit(self, body: Program, outs: tuple[Any, ...]) -> None:
+        if not self.hits:
+            # Look for rival predictions (top-k) a little longer, not the whole budget.
+            elapsed = time.perf_counter() - self.start
+            self.deadline = min(self.deadline, self.start + elapsed + max(1.0, 2 * elapsed))
+        program = body
+        for _ in self.arg_types:
+            program = Abstraction(program)
+        try:
+            log_prior = self.grammar.log_prior(program, self.task.request)
+        except HyloError:
+            log_prior = -float(len(self.hits) + 1)
+        self.hits.append(
+            Candidate(
+                program,
+                self.task.request,
+                log_prior if math.isfinite(log_prior) else -1e6,
+                0.0,
+                time.perf_counter() - self.start,
+                self.programs,
+                outs[self.num_train :],
+                self.limits,
+            )
+        )
+
+    def _check_clock(self) -> None:
+        self.next_check = self.programs + _CHECK_EVERY
+        self.budget.reset()
+        now = time.perf_counter()
+        if self.progress is not None:
+            self.progress(self.programs, now - self.start)
+        if now > self.deadline:
+            raise EnumerationTimeout
+
+    # --- what the pool starts from ---------------------------------------------------
+
+    def _productions(self) -> list[_Production]:
+        out = []
+        for prod in self.grammar.productions:
+            head = prod.program
+            args = arguments(head.tp)
+            if not args or is_arrow(return_type(head.tp)):
+                continue
+            order = tuple(sorted(range(len(args)), key=lambda i: is_arrow(args[i])))
+            fn = _implementation(head, self.limits)
+            num_vars = max_var_id(head.tp) + 1
+            ret = return_type(head.tp)
+            cost = self.costs[head.name]
+            higher = any(map(is_arrow, args))
+            out.append(_Production(head, cost, tuple(args), ret, fn, order, num_vars, higher))
+        return out
+
+    def _add_terminals(self) -> None:
+        n = len(self.arg_types)
+        for j, tp in enumerate(self.arg_types):
+            if is_arrow(tp):
+                continue  # function-typed task inputs are passed through only by lambdas
+            outs = tuple(inputs[j] for inputs in self.inputs)
+            self._offer(Index(n - 1 - j), tp, self.costs["$"], outs)
+        for prod in self.grammar.productions:
+            head = prod.program
+            if arguments(head.tp):
+                continue
+            try:
+                value = _constant_value(head, self.limits)
+            except Exception:
+                continue
+            self._offer(head, head.tp, self.costs[head.name], (value,) * len(self.inputs))
+
+    def _offer(self, program: Program, tp: Type, cost: int, outs: tuple[Any, ...]) -> None:
+        tp = canonical([tp])[0]
+        key = (tp, tuple(map(_frozen, outs)))
+        if key in self.seen:
+            self.equivalent += 1
+            return
+        self.programs += 1
+        if outs[: self.num_train] == tuple(self.targets) and self._returns_goal(tp):
+            self._hit(program, outs)
+        self._keep(_Value(program, tp, cost, outs), key)
+
+    # --- lambdas for arrow-typed arguments -------------------------------------------
+
+    def _lambdas_of(self, want: Type, cost: int, fresh: int) -> Iterator[tuple[Type, list[_Value]]]:
+        key = canonical([want])[0]
+        if key not in self.lambdas:
+            self.lambdas[key] = self._enumerate_lambdas(key)
+        by_type: dict[Type, list[_Value]] = {}
+        for v in self.lambdas[key]:
+            if v.cost == cost:
+                by_type.setdefault(v.tp, []).append(v)
+        for tp, values in by_type.items():
+            yield instantiate(tp, fresh)[0], values
+
+    def _enumerate_lambdas(self, request: Type) -> list[_Value]:
+        """The most probable closed programs of an arrow type, as function values."""
+        enumerator = Enumerator(self.grammar, request, self.budget)
+        enumerator.deadline = self.deadline
+        found: list[_Value] = []
+        lo, scanned = 0.0, 0
+        while len(found) < self.synth.num_lambdas and lo < 30.0 and scanned < _MAX_SCANNED:
+            for item in enumerator.band(lo, lo + 1.5):
+                scanned += 1
+                if scanned >= _MAX_SCANNED:
+                    break
+                program = enumerator.program(item)
+                if not _uses_all_arguments(program):
+                    continue  # a constant function is almost never what map or fold needs
+                try:
+                    tp = infer(program)
+                    fn = compile_with_budget(program, self.budget)(())
+                except (TypeInferenceError, HyloError):
+                    continue
+                outs = (fn,) * len(self.inputs)
+                found.append(_Value(program, canonical([tp])[0], self._cost_of(program), outs))
+                if len(found) >= self.synth.num_lambdas:
+                    break
+            lo += 1.5
+        return found
+
+    def _cost_of(self, program: Program) -> int:
+        """A program's level cost: the sum of its nodes' costs (lambdas are free)."""
+        if isinstance(program, Abstraction):
+            return self._cost_of(program.body)
+        if isinstance(program, Application):
+            return self._cost_of(program.f) + self._cost_of(program.x)
+        if isinstance(program, Primitive | Invented):
+            return self.costs.get(program.name, 1)
+        return self.costs["$"]
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _level_costs(grammar: Grammar) -> dict[str, int]:
+    """Integer cost per production (and ``$`` for variables): 1 + nats below the best."""
+    weights = {p.program.name: p.log_weight for p in grammar.productions}
+    weights["$"] = grammar.log_variable
+    best = max(weights.values())
+    return {name: 1 + max(0, round(best - w)) for name, w in weights.items()}
+
+
+def _implementation(head: Primitive | Invented, limits: Limits) -> Callable[..., Any]:
+    """An uncurried Python function for a production (lazy arguments as thunks)."""
+    if isinstance(head, Primitive):
+        if head.lazy:
+            inner = head.fn
+            return lambda *xs: inner(*[(lambda v=v: v) for v in xs])
+        return head.fn
+    return Evaluator(limits).function(head)
+
+
+def _constant_value(head: Primitive | Invented, limits: Limits) -> Any:
+    if isinstance(head, Primitive):
+        return curry(head.fn, 0)
+    return Evaluator(limits).function(head)()
+
+
+def _uses_all_arguments(program: Program) -> bool:
+    """Whether a ``(lam … (lam body))`` refers to each of its own variables."""
+    arity = 0
+    while isinstance(program, Abstraction):
+        arity, program = arity + 1, program.body
+    used: set[int] = set()
+    _free_indices(program, 0, used)
+    return used >= set(range(arity))
+
+
+def _free_indices(program: Program, depth: int, out: set[int]) -> None:
+    if isinstance(program, Index):
+        if program.i >= depth:
+            out.add(program.i - depth)
+    elif isinstance(program, Abstraction):
+        _free_indices(program.body, depth + 1, out)
+    elif isinstance(program, Application):
+        _free_indices(program.f, depth, out)
+        _free_indices(program.x, depth, out)
+
+
+def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
+    """Every way to write ``total`` as an ordered sum of ``parts`` integers >= 1."""
+    if parts == 1:
+        if total >= 1:
+            yield (total,)
+        return
+    for first in range(1, total - parts + 2):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for a value (lists become tuples)."""
+    if isinstance(value, list):
+        return tuple(map(_frozen, value))
+    if isinstance(value, dict):
+        return frozenset((k, _frozen(v)) for k, v in value.items())
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+def _size(value: Any) -> int:
+    """A rough size in bytes, for the memory budget."""
+    nbytes = getattr(getattr(value, "array", value), "nbytes", None)
+    if isinstance(nbytes, int):
+        return nbytes + 64
+    if isinstance(value, list | tuple):
+        return 56 + sum(map(_size, value))
+    return 32

@@ -1,0 +1,73 @@
+"""The bottom-up search: observational equivalence, top-k distinct predictions, budgets."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import hylo.search.bottom_up
+from hylo.domains.lists import LISTS
+from hylo.domains.task import make_task
+from hylo.lang.program import parse
+from hylo.lang.types import parse_type
+from hylo.search import BottomUpSynthesizer
+from hylo.search.bottom_up import _compositions, _uses_all_arguments
+
+LIST_TO_INT = parse_type("list(int) -> int")
+
+
+def test_an_under_determined_task_gives_distinct_test_predictions() -> None:
+    # One example, [3, 1] -> 3: max, car, length+1, … all fit; the test input tells them apart.
+    task = make_task("ambiguous", LIST_TO_INT, [(([3, 1],), 3)], [(([5, 9, 2],), 9)])
+    result = BottomUpSynthesizer(timeout_s=20, top_k=3).search(task)
+    assert len(result.candidates) == 3
+    predictions = [c.predictions for c in result.candidates]
+    assert len(set(predictions)) == 3, "kept programs must differ on the test inputs"
+    for c in result.candidates:
+        assert c([3, 1]) == 3
+
+
+def test_equivalent_programs_are_counted_and_dropped() -> None:
+    task = make_task("sum", LIST_TO_INT, [(([1, 2],), 3), (([4],), 4)])
+    result = BottomUpSynthesizer(timeout_s=20).search(task)
+    assert result.solved
+    assert result.stats.equivalent > 0
+
+
+def test_the_memory_budget_ends_the_search_cleanly() -> None:
+    noise = make_task("noise", LIST_TO_INT, [(([1, 2],), 917), (([4],), -33)])
+    result = BottomUpSynthesizer(timeout_s=20, max_values=200).search(noise)
+    assert not result.solved
+    assert result.stats.seconds < 20  # stopped by the value budget, not the clock
+
+
+def test_max_cost_bounds_the_search() -> None:
+    noise = make_task("noise", LIST_TO_INT, [(([1, 2],), 917)])
+    result = BottomUpSynthesizer(timeout_s=20, max_cost=3).search(noise)
+    assert not result.solved and not result.stats.timed_out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), [({"timeout_s": 0}, "timeout_s"), ({"top_k": 0}, "top_k")]
+)
+def test_bad_arguments_are_refused(args: dict[str, float], message: str) -> None:
+    task = make_task("t", LIST_TO_INT, [(([1],), 1)])
+    with pytest.raises(ValueError, match=message):
+        BottomUpSynthesizer(**args).search(task)  # type: ignore[arg-type]
+
+
+def test_compositions() -> None:
+    assert list(_compositions(4, 2)) == [(1, 3), (2, 2), (3, 1)]
+    assert list(_compositions(2, 3)) == []
+
+
+def test_lambdas_must_use_their_arguments() -> None:
+    ns = LISTS.namespace
+    assert _uses_all_arguments(parse("(lam (+ $0 1))", ns))
+    assert not _uses_all_arguments(parse("(lam 1)", ns))
+    assert not _uses_all_arguments(parse("(lam (lam (+ $0 1)))", ns))
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(hylo.search.bottom_up).failed == 0
