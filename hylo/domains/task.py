@@ -268,6 +268,12 @@ def _task_from_json(obj: Any, source: str) -> Task:
     if "train" not in obj:
         hint = _DREAMCODER_HINT if "examples" in obj else ""
         raise TaskFormatError(f'missing "train"; a task is {_FORMAT}{hint}')
+    if _may_be_arc(obj):
+        # Lazy: the ARC domain loads numpy and scipy, which list tasks do not need.
+        from hylo.domains.arc.tasks import arc_task_from_json, is_arc_json
+
+        if is_arc_json(obj):
+            return arc_task_from_json(obj, _optional_str(obj, "name") or PurePath(source).stem)
     train = _raw_examples(obj, "train")
     if not train:
         raise TaskFormatError('"train" is empty; give at least one example')
@@ -292,6 +298,16 @@ def _task_from_json(obj: Any, source: str) -> Task:
         domain=_optional_str(obj, "domain"),
         metadata=_metadata(obj),
     )
+
+
+def _may_be_arc(obj: dict[str, Any]) -> bool:
+    """A cheap first look: says ARC, or the first input is a list of lists (a grid?)."""
+    if obj.get("domain") == "arc" or obj.get("type") == "grid -> grid":
+        return True
+    train = obj["train"]
+    first = train[0] if isinstance(train, list) and train else None
+    rows = first.get("input") if isinstance(first, dict) else None
+    return isinstance(rows, list) and bool(rows) and isinstance(rows[0], list)
 
 
 def _looks_dreamcoder(obj: Any) -> bool:
@@ -425,6 +441,8 @@ def _json_value(task: Task, value: Any) -> Any:
         return value
     if isinstance(value, list):
         return [_json_value(task, v) for v in value]
+    if value is None or hasattr(value, "to_lists"):  # an ARC grid, or an unknown test output
+        return None if value is None else value.to_lists()
     raise TaskFormatError(
         f"task {task.name!r}: cannot save {type(value).__name__} value {_preview(value)}; task "
         "files hold ints, bools, strings and lists (convert numpy arrays with .tolist())"

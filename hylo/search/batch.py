@@ -13,7 +13,8 @@ dicts; programs come back as text.
 :meth:`BenchmarkReport.to_json` has at least this shape, which other tools read::
 
     {"summary": {"tasks": int, "solved": int, "test_correct": int, "timeout": float,
-                 "programs_per_second": float, "median_seconds": float},
+                 "programs_per_second": float, "median_seconds": float,
+                 "programs_to_solution_median": float},
      "tasks": [{"name": str, "solved": bool, "test_correct": bool,
                 "program": str | None, "seconds": float, "programs": int}]}
 
@@ -35,7 +36,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -86,6 +87,11 @@ class TaskOutcome:
         num_test: how many held-out test examples the task has.
         error: why the task failed, when it did not run to the end (else ``None``).
         candidates: every program kept, best first, as ``(text, log_prior)``.
+        test_results: per test example, whether one of the kept candidates (at most
+            three, ARC's rule) predicts its output exactly.
+        predictions: per test example, each kept candidate's prediction (JSON values).
+        equivalent: candidates the search dropped as observationally equivalent.
+        peak_memory_mb: the worker's peak resident memory during the task (Linux).
     """
 
     name: str
@@ -101,6 +107,10 @@ class TaskOutcome:
     num_test: int = 0
     error: str | None = None
     candidates: tuple[tuple[str, float], ...] = ()
+    test_results: tuple[bool, ...] = ()
+    predictions: tuple[tuple[Any, ...], ...] = ()
+    equivalent: int = 0
+    peak_memory_mb: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,6 +120,8 @@ class TaskOutcome:
         known = {f for f in cls.__dataclass_fields__}
         fields = {k: v for k, v in data.items() if k in known}
         fields["candidates"] = tuple((str(p), float(lp)) for p, lp in data.get("candidates", ()))
+        fields["test_results"] = tuple(bool(r) for r in data.get("test_results", ()))
+        fields["predictions"] = tuple(tuple(p) for p in data.get("predictions", ()))
         return cls(**fields)
 
     @classmethod
@@ -170,6 +182,18 @@ class BenchmarkReport:
         times = [o.seconds for o in self.outcomes if o.solved]
         return float(statistics.median(times)) if times else 0.0
 
+    @property
+    def programs_to_solution_median(self) -> float:
+        """Median programs enumerated until the first fitting one, over the solved tasks."""
+        counts = [o.programs for o in self.outcomes if o.solved]
+        return float(statistics.median(counts)) if counts else 0.0
+
+    @property
+    def equivalent_fraction(self) -> float:
+        """Of the candidates built, the fraction dropped by observational equivalence."""
+        programs = sum(o.search_programs for o in self.outcomes)
+        return sum(o.equivalent for o in self.outcomes) / programs if programs else 0.0
+
     def summary(self) -> dict[str, Any]:
         """The ``"summary"`` object of :meth:`to_json`."""
         n = len(self.outcomes)
@@ -180,9 +204,17 @@ class BenchmarkReport:
             "timeout": float(self.timeout_s),
             "programs_per_second": self.programs_per_second,
             "median_seconds": self.median_seconds,
+            "programs_to_solution_median": self.programs_to_solution_median,
             "solved_rate": self.num_solved / n if n else 0.0,
             "test_correct_rate": self.num_test_correct / n if n else 0.0,
             "failed": self.num_failed,
+            "test_examples_correct": sum(sum(o.test_results) for o in self.outcomes),
+            "test_examples": sum(o.num_test for o in self.outcomes),
+            "equivalent_fraction": self.equivalent_fraction,
+            "peak_memory_mb_max": max(
+                (o.peak_memory_mb for o in self.outcomes if o.peak_memory_mb is not None),
+                default=None,
+            ),
             "programs": sum(o.search_programs for o in self.outcomes),
             "search_seconds": sum(o.search_seconds for o in self.outcomes),
             "workers": self.workers,
@@ -225,8 +257,12 @@ class BenchmarkReport:
 
 
 def solve_to_outcome(task: Task, timeout_s: float) -> TaskOutcome:
-    """Solve one task in this process and summarise the result as a :class:`TaskOutcome`."""
-    return outcome_of(solve(task, timeout_s=timeout_s, top_k=1))
+    """Solve one task in this process and summarise the result as a :class:`TaskOutcome`.
+
+    The domain's default engine searches (bottom-up for ARC, which keeps its three
+    best distinct predictions; the enumerator, keeping one, elsewhere).
+    """
+    return outcome_of(solve(task, timeout_s=timeout_s, top_k=3 if task.domain == "arc" else 1))
 
 
 def outcome_of(result: SearchResult) -> TaskOutcome:
@@ -235,10 +271,15 @@ def outcome_of(result: SearchResult) -> TaskOutcome:
     best = result.best
     solved = bool(result.solved) and best is not None
     stats = result.stats
+    kept = result.candidates[:3] if solved else ()
+    test_results = tuple(
+        ex.output is not None and any(c.predictions[i] == ex.output for c in kept)
+        for i, ex in enumerate(task.test)
+    )
     return TaskOutcome(
         name=task.name,
         solved=solved,
-        test_correct=solved and result.test_correct is not False,
+        test_correct=solved and all(test_results),
         program=show(best.program) if solved and best is not None else None,
         seconds=best.seconds if solved and best is not None else stats.seconds,
         programs=best.programs if solved and best is not None else stats.programs,
@@ -248,7 +289,22 @@ def outcome_of(result: SearchResult) -> TaskOutcome:
         search_programs=stats.programs,
         num_test=len(task.test),
         candidates=tuple((show(c.program), c.log_prior) for c in result.candidates),
+        test_results=test_results,
+        predictions=tuple(
+            tuple(_plain(c.predictions[i]) for c in kept) for i in range(len(task.test))
+        ),
+        equivalent=stats.equivalent,
     )
+
+
+def _plain(value: Any) -> Any:
+    """A prediction as JSON data (grids as lists of rows)."""
+    to_lists = getattr(value, "to_lists", None)
+    if callable(to_lists):
+        return to_lists()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value if value is None or isinstance(value, int | float | bool | str) else repr(value)
 
 
 def _type_text(task: Task) -> str:
@@ -414,10 +470,29 @@ def default_workers() -> int:
 
 def _solve_safely(solver: Solver, task: Task, timeout_s: float) -> TaskOutcome:
     """``solver(task, timeout_s)``, or a failed outcome naming the exception it raised."""
+    _reset_peak_memory()
     try:
-        return solver(task, timeout_s)
+        outcome = solver(task, timeout_s)
+    except MemoryError:
+        outcome = TaskOutcome.failure(task, "MemoryError: the task ran out of memory")
     except Exception as exc:
-        return TaskOutcome.failure(task, f"{type(exc).__name__}: {exc}")
+        outcome = TaskOutcome.failure(task, f"{type(exc).__name__}: {exc}")
+    return replace(outcome, peak_memory_mb=_peak_memory_mb())
+
+
+def _reset_peak_memory() -> None:
+    """Restart the kernel's peak-RSS count of this process (Linux; elsewhere a no-op)."""
+    with suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_memory_mb() -> float | None:
+    """This process's peak resident memory since the last reset, in MiB (Linux)."""
+    with suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
 
 
 def _run_in_process(

@@ -29,6 +29,7 @@ top-down enumerator; every other argument comes from the value pool.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -58,8 +59,10 @@ from hylo.lang.types import (
     canonical,
     instantiate,
     is_arrow,
+    is_ground,
     max_var_id,
     return_type,
+    show_type,
     unify,
 )
 from hylo.search.base import Candidate, ProgressCallback, SearchResult, SearchStats
@@ -67,8 +70,23 @@ from hylo.search.enumerate import EnumerationTimeout, Enumerator, gc_paused
 from hylo.search.grammar import Grammar
 from hylo.search.synthesizer import SEARCH_LIMITS, BaseSynthesizer, default_grammar
 
+Finisher = Callable[
+    [Sequence[Any], Sequence[Any]],
+    "tuple[Callable[[Program], Program], Callable[[Any], Any]] | None",
+]
+"""A goal-directed last step: given a value's training outputs and the targets, how to
+finish it (wrap its program, run the same step on a value), or ``None``. ARC's learned
+colour map is one (:func:`hylo.domains.arc.finish.color_map_completion`)."""
+
 # Values between two looks at the clock.
 _CHECK_EVERY = 128
+
+# Bytes a kept value costs besides its outputs (program nodes, key, pool entry),
+# measured on ARC tasks (peak RSS growth over values kept).
+_VALUE_OVERHEAD = 1500
+
+# Cost levels are this many nats of -log probability wide.
+_NATS_PER_LEVEL = 1.0
 
 # Lambdas looked at per arrow type: most of the cheapest ones are constant functions.
 _MAX_SCANNED = 3000
@@ -107,6 +125,7 @@ class BottomUpSynthesizer(BaseSynthesizer):
         memory_mb: keep values only while their estimated size stays below this.
         limits: evaluation limits per call of a program on one input.
         num_lambdas: how many small lambdas to try for each arrow-typed argument.
+        finishers: goal-directed last steps tried on every value of the goal type.
     """
 
     def __init__(
@@ -118,6 +137,7 @@ class BottomUpSynthesizer(BaseSynthesizer):
         memory_mb: float = 2_000.0,
         limits: Limits | None = None,
         num_lambdas: int = 40,
+        finishers: Sequence[Finisher] = (),
     ) -> None:
         self.timeout_s = timeout_s
         self.top_k = top_k
@@ -126,6 +146,7 @@ class BottomUpSynthesizer(BaseSynthesizer):
         self.memory_mb = memory_mb
         self.limits = limits
         self.num_lambdas = num_lambdas
+        self.finishers = finishers
 
     def search(
         self, task: Task, grammar: Grammar | None = None, progress: ProgressCallback | None = None
@@ -158,10 +179,11 @@ class _BottomUpRun:
         self.targets = [ex.output for ex in task.train]
         self.arg_types = arguments(task.request)
         self.goal = return_type(task.request)
-        self.costs = _level_costs(grammar)
+        self.costs = _level_costs(grammar, self.arg_types)
         self.pool: dict[int, dict[Type, list[_Value]]] = {}
         self.seen: set[tuple[Type, tuple[Any, ...]]] = set()
         self.lambdas: dict[Type, list[_Value]] = {}
+        self.goal_types: dict[Type, bool] = {}
         self.hits: list[Candidate] = []
         self.programs = self.equivalent = self.bytes = 0
         self.full = False
@@ -231,16 +253,25 @@ class _BottomUpRun:
         last = j == len(prod.order) - 1
         # Pool types are renamed apart from the head's variables and each other's.
         fresh = prod.num_vars + 1000 * (j + 1)
+        ground = is_ground(want)
         for tp, values in self._candidates(want, split[j], fresh):
-            try:
-                s = unify(tp, want, dict(subst))
-            except UnificationError:
-                continue
-            for v in values:
-                chosen[i] = v
-                if last:
-                    self._apply(prod, chosen, apply(prod.ret, s), level)  # type: ignore[arg-type]
-                else:
+            if ground and is_ground(tp):
+                if tp != want:
+                    continue
+                s = subst  # nothing to bind: share (deeper levels copy before unifying)
+            else:
+                try:
+                    s = unify(tp, want, dict(subst))
+                except UnificationError:
+                    continue
+            if last:
+                ret = canonical([apply(prod.ret, s)])[0]
+                for v in values:
+                    chosen[i] = v
+                    self._apply(prod, chosen, ret, level)  # type: ignore[arg-type]
+            else:
+                for v in values:
+                    chosen[i] = v
                     self._fill(prod, split, j + 1, s, chosen, level)
 
     def _candidates(self, want: Type, cost: int, fresh: int) -> Iterator[tuple[Type, list[_Value]]]:
@@ -252,7 +283,8 @@ class _BottomUpRun:
 
     # --- applying a production -----------------------------------------------------------
 
-    def _apply(self, prod: _Production, args: Sequence[_Value], ret: Type, level: int) -> None:
+    def _apply(self, prod: _Production, args: Sequence[_Value], tp: Type, level: int) -> None:
+        """Run ``prod`` on ``args`` over every input; keep the result if it is new."""
         self.programs += 1
         if self.programs >= self.next_check:
             self._check_clock()
@@ -266,33 +298,67 @@ class _BottomUpRun:
                 outs = tuple(itertools.starmap(fn, zip(*(a.outs for a in args), strict=True)))
         except Exception:  # a failing combination is just a failed candidate
             return
-        tp = canonical([ret])[0]
-        key = (tp, tuple(map(_frozen, outs)))
-        if key in self.seen:
-            self.equivalent += 1
+        key = self._new_key(tp, outs)
+        if key is None:
             return
         program = apply_to(prod.head, *(a.program for a in args))
-        if outs[: self.num_train] == tuple(self.targets) and self._returns_goal(tp):
-            self._hit(program, outs)
+        self._check(program, tp, outs)
         self._keep(_Value(program, tp, level, outs), key)
 
-    def _returns_goal(self, tp: Type) -> bool:
+    def _new_key(self, tp: Type, outs: tuple[Any, ...]) -> tuple[Type, tuple[Any, ...]] | None:
+        """The behaviour's key, or None (counted as equivalent) when it was seen before."""
+        key = (tp, tuple(map(_frozen, outs)))
         try:
-            unify(tp, self.goal, {})
-        except UnificationError:
-            return False
-        return True
+            seen = key in self.seen
+        except TypeError:  # an unhashable value inside: compare by its text instead
+            key = (tp, tuple(map(repr, outs)))
+            seen = key in self.seen
+        if seen:
+            self.equivalent += 1
+            return None
+        return key
+
+    def _check(self, program: Program, tp: Type, outs: tuple[Any, ...]) -> None:
+        """Record ``program`` if it fits the training examples, directly or once finished."""
+        if not self._returns_goal(tp):
+            return
+        train = outs[: self.num_train]
+        if train == tuple(self.targets):
+            self._hit(program, outs[self.num_train :])
+            return
+        for finish in self.synth.finishers:
+            completion = finish(train, self.targets)
+            if completion is not None:
+                wrap, run = completion
+                try:
+                    predictions = tuple(map(run, outs[self.num_train :]))
+                except Exception:
+                    continue
+                self._hit(wrap(program), predictions)
+
+    def _returns_goal(self, tp: Type) -> bool:
+        known = self.goal_types.get(tp)
+        if known is None:
+            try:
+                unify(tp, self.goal, {})
+                known = True
+            except UnificationError:
+                known = False
+            self.goal_types[tp] = known
+        return known
 
     def _keep(self, value: _Value, key: tuple[Type, tuple[Any, ...]]) -> None:
         if self.full:
             return
         self.seen.add(key)
         self.pool.setdefault(value.cost, {}).setdefault(value.tp, []).append(value)
-        self.bytes += sum(map(_size, value.outs))
+        self.bytes += _VALUE_OVERHEAD + sum(map(_size, value.outs))
         if len(self.seen) >= self.synth.max_values or self.bytes > self.synth.memory_mb * 2**20:
             self.full = True
 
-    def _hit(self, body: Program, outs: tuple[Any, ...]) -> None:
+    def _hit(self, body: Program, predictions: tuple[Any, ...]) -> None:
+        if any(_same(h.predictions, predictions) for h in self.hits):
+            return  # a finished program may predict what a kept one does
         if not self.hits:
             # Look for rival predictions (top-k) a little longer, not the whole budget.
             elapsed = time.perf_counter() - self.start
@@ -312,7 +378,7 @@ class _BottomUpRun:
                 0.0,
                 time.perf_counter() - self.start,
                 self.programs,
-                outs[self.num_train :],
+                predictions,
                 self.limits,
             )
         )
@@ -350,7 +416,7 @@ class _BottomUpRun:
             if is_arrow(tp):
                 continue  # function-typed task inputs are passed through only by lambdas
             outs = tuple(inputs[j] for inputs in self.inputs)
-            self._offer(Index(n - 1 - j), tp, self.costs["$"], outs)
+            self._offer(Index(n - 1 - j), tp, self.costs[f"${j}"], outs)
         for prod in self.grammar.productions:
             head = prod.program
             if arguments(head.tp):
@@ -363,13 +429,11 @@ class _BottomUpRun:
 
     def _offer(self, program: Program, tp: Type, cost: int, outs: tuple[Any, ...]) -> None:
         tp = canonical([tp])[0]
-        key = (tp, tuple(map(_frozen, outs)))
-        if key in self.seen:
-            self.equivalent += 1
-            return
         self.programs += 1
-        if outs[: self.num_train] == tuple(self.targets) and self._returns_goal(tp):
-            self._hit(program, outs)
+        key = self._new_key(tp, outs)
+        if key is None:
+            return
+        self._check(program, tp, outs)
         self._keep(_Value(program, tp, cost, outs), key)
 
     # --- lambdas for arrow-typed arguments -------------------------------------------
@@ -425,12 +489,49 @@ class _BottomUpRun:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _level_costs(grammar: Grammar) -> dict[str, int]:
-    """Integer cost per production (and ``$`` for variables): 1 + nats below the best."""
-    weights = {p.program.name: p.log_weight for p in grammar.productions}
-    weights["$"] = grammar.log_variable
-    best = max(weights.values())
-    return {name: 1 + max(0, round(best - w)) for name, w in weights.items()}
+def _level_costs(grammar: Grammar, variable_types: Sequence[Type]) -> dict[str, int]:
+    """Integer cost per production, ``$j`` per task argument and ``$`` for lambda variables.
+
+    A production's cost is ``-log P(production | its return type)``, in units of
+    :data:`_NATS_PER_LEVEL`: probabilities are normalised among the productions (and
+    variables) that return the same type, as in the top-down grammar, so that choosing
+    one of ten colours is cheaper than choosing one of ninety grid transformations. A
+    production with a polymorphic return type competes in every group (it is charged its
+    highest cost); a uniform grammar thus gives each type its own fixed price per node.
+    """
+    groups: dict[str, list[float]] = {}
+    anywhere: list[float] = []
+    for prod in grammar.productions:
+        ret = return_type(prod.program.tp)
+        (groups.setdefault(show_type(ret), []) if is_ground(ret) else anywhere).append(
+            prod.log_weight
+        )
+    for tp in variable_types:
+        if is_ground(tp):
+            groups.setdefault(show_type(tp), []).append(grammar.log_variable)
+    norms = {key: _logsumexp(ws + anywhere) for key, ws in groups.items()}
+    everything = _logsumexp([w for ws in groups.values() for w in ws] + anywhere)
+
+    def level(log_weight: float, norm: float) -> int:
+        return max(1, round((norm - log_weight) / _NATS_PER_LEVEL))
+
+    costs: dict[str, int] = {}
+    for prod in grammar.productions:
+        ret = return_type(prod.program.tp)
+        norm = norms[show_type(ret)] if is_ground(ret) else max(norms.values(), default=everything)
+        costs[prod.program.name] = level(prod.log_weight, norm)
+    for j, tp in enumerate(variable_types):
+        norm = norms[show_type(tp)] if is_ground(tp) else everything
+        costs[f"${j}"] = level(grammar.log_variable, norm)
+    costs["$"] = level(grammar.log_variable, everything)
+    return costs
+
+
+def _logsumexp(xs: Sequence[float]) -> float:
+    top = max(xs, default=-math.inf)
+    if top == -math.inf:
+        return top
+    return top + math.log(sum(math.exp(x - top) for x in xs))
 
 
 def _implementation(head: Primitive | Invented, limits: Limits) -> Callable[..., Any]:
@@ -470,35 +571,39 @@ def _free_indices(program: Program, depth: int, out: set[int]) -> None:
         _free_indices(program.x, depth, out)
 
 
-def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
+@functools.lru_cache(maxsize=4096)
+def _compositions(total: int, parts: int) -> tuple[tuple[int, ...], ...]:
     """Every way to write ``total`` as an ordered sum of ``parts`` integers >= 1."""
     if parts == 1:
-        if total >= 1:
-            yield (total,)
-        return
-    for first in range(1, total - parts + 2):
-        for rest in _compositions(total - first, parts - 1):
-            yield (first, *rest)
+        return ((total,),) if total >= 1 else ()
+    return tuple(
+        (first, *rest)
+        for first in range(1, total - parts + 2)
+        for rest in _compositions(total - first, parts - 1)
+    )
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    try:
+        return bool(a == b)
+    except ValueError:  # values whose == is element-wise (numpy arrays)
+        return tuple(map(repr, a)) == tuple(map(repr, b))
 
 
 def _frozen(value: Any) -> Any:
-    """A hashable stand-in for a value (lists become tuples)."""
-    if isinstance(value, list):
+    """A hashable stand-in for a value (lists become tuples; hashing may still fail)."""
+    cls = type(value)
+    if cls is list:
         return tuple(map(_frozen, value))
-    if isinstance(value, dict):
+    if cls is dict:
         return frozenset((k, _frozen(v)) for k, v in value.items())
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
     return value
 
 
 def _size(value: Any) -> int:
-    """A rough size in bytes, for the memory budget."""
-    nbytes = getattr(getattr(value, "array", value), "nbytes", None)
-    if isinstance(nbytes, int):
-        return nbytes + 64
-    if isinstance(value, list | tuple):
+    """A rough size in bytes (with Python's object overhead), for the memory budget."""
+    cls = type(value)
+    if cls is list or cls is tuple:
         return 56 + sum(map(_size, value))
-    return 32
+    nbytes = getattr(getattr(value, "array", value), "nbytes", None)
+    return nbytes + 250 if isinstance(nbytes, int) else 32

@@ -108,6 +108,8 @@ def default_grammar(task: Task) -> Grammar:
 
 
 SEARCH_LIMITS = Limits(max_steps=10_000, timeout_s=0.1, max_length=100)
+GRID_LIMITS = Limits(max_steps=10_000, timeout_s=0.5, max_length=1_000)
+"""Per-call limits for grid search: lists of objects and cells are longer than list tasks'."""
 """Per-call limits while searching: list tasks have short lists and small numbers,
 so a candidate that needs more is almost surely looping, and failing it fast keeps
 the search moving."""
@@ -267,7 +269,9 @@ def solve(
     top_k: int = 5,
     progress: ProgressCallback | None = None,
 ) -> SearchResult:
-    """Enumerate programs for ``task`` until one fits (or time runs out).
+    """Search for programs for ``task`` until one fits (or time runs out).
+
+    The engine is the domain's default (:func:`default_synthesizer`).
 
     Args:
         task: the examples and type to search for.
@@ -276,8 +280,28 @@ def solve(
         top_k: how many fitting programs to return.
         progress: called now and then with (programs so far, seconds so far).
     """
-    synth = EnumerativeSynthesizer(timeout_s=timeout_s, top_k=top_k)
-    return synth.search(task, grammar, progress)
+    return default_synthesizer(task, timeout_s=timeout_s, top_k=top_k).search(
+        task, grammar, progress
+    )
+
+
+def default_synthesizer(task: Task, *, timeout_s: float, top_k: int) -> BaseSynthesizer:
+    """The engine that suits the task's domain: bottom-up for ARC grids, else the enumerator.
+
+    Grid programs are compositions of many first-order transformations over large
+    values, where keeping one program per behaviour prunes the most.
+    """
+    if task.domain == "arc":
+        from hylo.domains.arc.finish import color_map_completion
+        from hylo.search.bottom_up import BottomUpSynthesizer  # imports this module
+
+        return BottomUpSynthesizer(
+            timeout_s=timeout_s,
+            top_k=top_k,
+            limits=GRID_LIMITS,
+            finishers=(color_map_completion,),
+        )
+    return EnumerativeSynthesizer(timeout_s=timeout_s, top_k=top_k)
 
 
 def describe(result: SearchResult) -> str:

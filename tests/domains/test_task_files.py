@@ -137,11 +137,11 @@ def test_infer_task_type_rejects(examples: Any, fragment: str) -> None:
 def test_arc_style_file_loads() -> None:
     task = load_task(DATA / "arc_style.json")
     assert task.name == "arc_style"
-    assert show_type(task.request) == "list(list(int)) -> list(list(int))"
+    assert show_type(task.request) == "grid -> grid"  # grids of colours 0-9: an ARC task
     assert (len(task.train), len(task.test)) == (2, 1)
-    assert task.train[0].inputs == ([[0, 1], [1, 0]],)
-    assert task.test[0].output == [[3], [0]]
-    assert task.domain is None
+    assert task.train[0].inputs[0].to_lists() == [[0, 1], [1, 0]]
+    assert task.test[0].output.to_lists() == [[3], [0]]
+    assert task.domain == "arc"
     assert task.metadata == {}
 
 
@@ -346,7 +346,7 @@ def test_saved_file_has_one_example_per_line(tmp_path: Path) -> None:
     task = load_task(DATA / "arc_style.json")
     save_task(task, tmp_path / "out.json")
     lines = (tmp_path / "out.json").read_text().splitlines()
-    assert '"type": "list(list(int)) -> list(list(int))"' in lines[2]
+    assert '"type": "grid -> grid"' in lines[2]
     assert sum('"input"' in line for line in lines) == 3
     assert json.loads((tmp_path / "out.json").read_text()) == task_to_json(task)
 
