@@ -24,7 +24,15 @@ SearchLibraryOption = Annotated[
     typer.Option(
         "--library",
         "-l",
-        help="Search with this library's inventions and grammar (from 'hylo learn').",
+        help="Search with this library's inventions, grammar and guide (from 'hylo learn').",
         show_default=False,
+    ),
+]
+
+NoGuideOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-guide",
+        help="With --library: search with the library's grammar, not its neural guide's.",
     ),
 ]

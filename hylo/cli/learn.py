@@ -15,6 +15,7 @@ from hylo.domains.dreamcoder_format import bundled_list_tasks
 from hylo.domains.task import Task, load_tasks
 from hylo.lang.errors import HyloError
 from hylo.learn import IterationMetrics, LearnConfig, LibrarySpec, learn
+from hylo.learn.dreams import LibraryGuideStore
 from hylo.learn.runlog import LibraryRunLog
 from hylo.library import LibraryStore, open_library
 from hylo.reports.learning import write_report
@@ -25,9 +26,11 @@ def learn_command(
     suite: Annotated[
         str,
         typer.Argument(
-            metavar="lists|DIR",
+            metavar="lists|arc|DIR",
             help="'lists' (the bundled DreamCoder list tasks with their fixed train/test "
-            "split), or a folder with train/ and test/ folders of *.json task files.",
+            "split), 'arc' (the 400 ARC-AGI-1 training tasks; measure the evaluation "
+            "split with hylo bench arc --library), or a folder with train/ and test/ "
+            "folders of *.json task files.",
             show_default=False,
         ),
     ],
@@ -48,9 +51,13 @@ def learn_command(
         ),
     ] = None,
     domain: Annotated[
-        str,
-        typer.Option("--domain", help=f"Base primitives ({', '.join(BUILTIN_DOMAINS)})."),
-    ] = "lists",
+        str | None,
+        typer.Option(
+            "--domain",
+            help=f"Base primitives ({', '.join(BUILTIN_DOMAINS)}) [default: the tasks' own].",
+            show_default=False,
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option("--workers", "-w", min=0, help="Worker processes [default: one per core]."),
@@ -59,15 +66,27 @@ def learn_command(
         Path | None,
         typer.Option("--json", metavar="OUT", help="Write the learning curve as JSON to OUT."),
     ] = None,
+    dreams: Annotated[
+        int | None,
+        typer.Option(
+            "--dreams",
+            min=0,
+            help="Tasks to dream per sleep to train the neural guide on, with the solved "
+            "ones; 0: no guide [default: 4 per training task].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Learn a library from a suite's training tasks, measuring on its test tasks.
 
     Each iteration solves every training task with the current library (wake),
     measures the test tasks with the same time limit, then compresses the solutions
-    into new functions and refits the grammar (sleep). Iteration 0 is the base
-    library. Run the same command again after an interruption to resume.
+    into new functions and refits the grammar (sleep), and trains the neural guide
+    on the solutions and on dreamed tasks (dream). Iteration 0 is the base library.
+    Run the same command again after an interruption to resume.
     """
     train, test = _load_split(suite)
+    domain = domain or next((t.domain for t in train if t.domain), "lists")
     if domain not in BUILTIN_DOMAINS:
         fail(f"unknown domain {domain!r}; built-in domains are: {', '.join(BUILTIN_DOMAINS)}")
     config = LearnConfig(
@@ -75,6 +94,7 @@ def learn_command(
         timeout_s=timeout,
         workers=default_workers() if workers is None else workers,
         domain=domain,
+        dreams=DREAMS_PER_TASK * len(train) if dreams is None else dreams,
     )
     path = library or Path(f"{Path(suite).name}.hylo")
     try:
@@ -97,6 +117,7 @@ def learn_command(
                 initial=LibrarySpec.from_store(store),
                 progress=stderr.print,
                 show_progress_bars=True,
+                guides=LibraryGuideStore(store),
             )
         except HyloError as e:
             store.set_run_status(run_id, "failed")
@@ -117,6 +138,11 @@ def learn_command(
         stderr.print(f"learning curve written to {json_out}")
 
 
+DREAMS_PER_TASK = 4
+"""Dreams per training task by default: DreamCoder trains on dreams and replays mixed,
+so the number of dreams follows the number of real tasks."""
+
+
 def _find_or_start_run(store: LibraryStore, suite: str, config: LearnConfig) -> tuple[int, bool]:
     """The unfinished run of the same suite and settings (resume), or a new run.
 
@@ -135,10 +161,16 @@ def _load_split(suite: str) -> tuple[list[Task], list[Task]]:
     try:
         if suite == "lists":
             return bundled_list_tasks("train"), bundled_list_tasks("test")
+        if suite == "arc":
+            # Learn from ARC-AGI-1 training only; measure evaluation with hylo bench arc.
+            from hylo.domains.arc import arc_tasks
+
+            return arc_tasks("training"), []
         folder = Path(suite)
         if not (folder / "train").is_dir():
             raise HyloError(
-                f"{suite}: expected 'lists' or a folder with a train/ (and test/) folder of tasks"
+                f"{suite}: expected 'lists', 'arc' or a folder with a train/ (and test/) "
+                "folder of tasks"
             )
         test = load_tasks(folder / "test") if (folder / "test").is_dir() else []
         return load_tasks(folder / "train"), test

@@ -3,8 +3,11 @@
 One iteration: **wake** solves every training task with the current library (in
 worker processes), **test** measures the held-out tasks with the same library and
 timeout, and **sleep** compresses the training solutions into new inventions and
-refits the grammar (:func:`hylo.learn.sleep.sleep`). Iteration 0 is the base
-library before any learning.
+refits the grammar (:func:`hylo.learn.sleep.sleep`), then **dreams**: it trains
+the neural guide on replayed solutions and on programs sampled from the new
+library (:mod:`hylo.learn.dreams`), and the next wake searches each task with the
+grammar the guide predicts for it. Iteration 0 is the base library before any
+learning.
 
 Everything the loop learns is written to a :class:`RunLog` as it happens — each
 task's outcome as soon as its worker returns, each sleep's new library — and a
@@ -23,12 +26,20 @@ from typing import Any, Protocol
 
 from hylo.domains.task import Task
 from hylo.lang.program import parse, show, size
+from hylo.learn.dreams import (
+    DreamSettings,
+    GuideStore,
+    MemoryGuideStore,
+    replay_frontiers,
+    train_guide,
+)
 from hylo.learn.sleep import sleep
 from hylo.learn.spec import LibrarySolver, LibrarySpec
 from hylo.search.batch import TaskOutcome, run_benchmark
 
 Event = dict[str, Any]
-"""One JSON object of a run's log: ``{"kind": "start" | "outcome" | "sleep" | "metrics", ...}``."""
+"""One JSON object of a run's log: ``{"kind": "start" | "outcome" | "sleep" | "dream" |
+"metrics", ...}``."""
 
 
 class RunLog(Protocol):
@@ -55,10 +66,16 @@ class LearnConfig:
     max_arity: int = 3
     pseudo_count: float = 1.0
     domain: str = "lists"
+    dreams: int = 0
+    guide_epochs: int = 8
 
     def __post_init__(self) -> None:
         if self.iterations < 0:
             raise ValueError(f"iterations must be >= 0, got {self.iterations}")
+        if self.dreams < 0 or self.guide_epochs < 0:
+            raise ValueError(
+                f"dreams and guide_epochs must be >= 0, got {self.dreams}, {self.guide_epochs}"
+            )
         if self.timeout_s <= 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
 
@@ -82,6 +99,9 @@ class IterationMetrics:
     description_length: float
     new_inventions: list[str] = field(default_factory=list)
     compression_seconds: float = 0.0
+    guided: bool = False
+    dreams: int = 0
+    dream_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,6 +119,7 @@ def learn(
     initial: LibrarySpec | None = None,
     progress: Progress | None = None,
     show_progress_bars: bool = False,
+    guides: GuideStore | None = None,
 ) -> list[IterationMetrics]:
     """Run (or resume) the wake–sleep loop; returns one row per iteration, 0 first.
 
@@ -111,10 +132,13 @@ def learn(
             uniform). Ignored when resuming: the log remembers what the run started with.
         progress: called with one line of text at each step.
         show_progress_bars: a Rich progress bar while solving.
+        guides: where trained guides are kept (default: in memory, so a resumed
+            run without a store retrains the guide it lost).
     """
     initial = initial or LibrarySpec(config.domain)
-    run = _Run(train, test, config, log, initial, progress or (lambda _: None), show_progress_bars)
-    return run.run()
+    say = progress or (lambda _: None)
+    guides = guides or MemoryGuideStore()
+    return _Run(train, test, config, log, initial, say, show_progress_bars, guides).run()
 
 
 class _Run:
@@ -127,13 +151,16 @@ class _Run:
         initial: LibrarySpec,
         progress: Progress,
         bars: bool,
+        guides: GuideStore,
     ) -> None:
         self.train, self.test, self.config, self.log = list(train), list(test), config, log
         self.say, self.bars = progress, bars
         self.outcomes: dict[tuple[int, str], dict[str, TaskOutcome]] = {}
         self.specs: dict[int, LibrarySpec] = {}
         self.sleeps: dict[int, Event] = {}
+        self.dreams: dict[int, Event] = {}
         self.metrics: dict[int, IterationMetrics] = {}
+        self.guides = guides
         self._replay()
         if 0 not in self.specs:
             self.log.append({"kind": "start", "iteration": 0, "spec": spec_to_json(initial)})
@@ -150,24 +177,63 @@ class _Run:
             elif kind == "sleep":
                 self.sleeps[i] = event
                 self.specs[i + 1] = spec_from_json(event["spec"])
+            elif kind == "dream":
+                self.dreams[i] = event
             elif kind == "metrics":
                 self.metrics[i] = IterationMetrics(**event["metrics"])
 
     def run(self) -> list[IterationMetrics]:
-        for i in range(self.config.iterations + 1):
-            if i in self.metrics and (i == self.config.iterations or i in self.sleeps):
+        last = self.config.iterations
+        for i in range(last + 1):
+            if i in self.metrics and (i == last or (i in self.sleeps and self._dreamt(i))):
                 continue
             spec = self.specs[i]
-            train = self._solve(i, "train", self.train, spec)
-            test = self._solve(i, "test", self.test, spec)
+            guide = self._guide(i)
+            train = self._solve(i, "train", self.train, spec, guide)
+            test = self._solve(i, "test", self.test, spec, guide)
             if i not in self.metrics:
-                self._record_metrics(i, spec, train, test)
-            if i < self.config.iterations and i not in self.sleeps:
+                self._record_metrics(i, spec, train, test, guide is not None)
+            if i < last and i not in self.sleeps:
                 self._sleep(i, spec)
+            if i < last and not self._dreamt(i):
+                self._dream(i)
         return [self.metrics[i] for i in sorted(self.metrics)]
 
+    def _dreamt(self, i: int) -> bool:
+        """Whether sleep ``i``'s dream phase is done (or not wanted)."""
+        if self.config.dreams == 0:
+            return True
+        event = self.dreams.get(i)
+        return event is not None and self.guides.get(str(event["artifact"])) is not None
+
+    def _guide(self, i: int) -> bytes | None:
+        """The guide trained for the library of iteration ``i`` (None before any dream)."""
+        event = self.dreams.get(i - 1)
+        if self.config.dreams == 0 or event is None:
+            return None
+        return self.guides.get(str(event["artifact"]))
+
+    def _dream(self, i: int) -> None:
+        spec = self.specs[i + 1]
+        replays = replay_frontiers(self.sleeps[i].get("rewritten", {}), spec.namespace())
+        self.say(
+            f"iteration {i}: dreaming {self.config.dreams} tasks, "
+            f"replaying {len(replays)} solved ones"
+        )
+        settings = DreamSettings(dreams=self.config.dreams, epochs=self.config.guide_epochs)
+        guide, report = train_guide(spec.grammar(), spec.domain, self.train, replays, settings)
+        info = report.to_json()
+        ref = self.guides.put(guide.to_bytes(), {"iteration": i + 1, **info, **guide.config()})
+        event = {"kind": "dream", "iteration": i, "artifact": ref, **info}
+        self.log.append(event)
+        self.dreams[i] = event
+        self.say(
+            f"iteration {i}: guide trained on {report.dreams} dreams and {report.replays} "
+            f"replays in {report.dream_seconds + report.train_seconds:.1f} s"
+        )
+
     def _solve(
-        self, i: int, split: str, tasks: list[Task], spec: LibrarySpec
+        self, i: int, split: str, tasks: list[Task], spec: LibrarySpec, guide: bytes | None
     ) -> dict[str, TaskOutcome]:
         done = self.outcomes.setdefault((i, split), {})
         todo = [t for t in tasks if t.name not in done]
@@ -189,7 +255,7 @@ class _Run:
                 todo,
                 timeout_s=self.config.timeout_s,
                 workers=self.config.workers,
-                solver=LibrarySolver(spec, self.config.top_k),
+                solver=LibrarySolver(spec, self.config.top_k, guide),
                 on_result=record,
                 progress=self.bars,
             )
@@ -245,8 +311,10 @@ class _Run:
         spec: LibrarySpec,
         train: dict[str, TaskOutcome],
         test: dict[str, TaskOutcome],
+        guided: bool,
     ) -> None:
         previous = self.sleeps.get(i - 1, {})
+        dreamt = self.dreams.get(i - 1, {})
         solved_train = [o for o in train.values() if o.solved]
         solved_test = [o for o in test.values() if o.solved]
         metrics = IterationMetrics(
@@ -262,6 +330,10 @@ class _Run:
             description_length=_description_length(solved_train, spec),
             new_inventions=list(previous.get("new_inventions", [])),
             compression_seconds=float(previous.get("compression_seconds", 0.0)),
+            guided=guided,
+            dreams=int(dreamt.get("dreams", 0)),
+            dream_seconds=float(dreamt.get("dream_seconds", 0.0))
+            + float(dreamt.get("train_seconds", 0.0)),
         )
         self.log.append({"kind": "metrics", "iteration": i, "metrics": metrics.to_json()})
         self.metrics[i] = metrics

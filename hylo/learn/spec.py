@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hylo.domains import get_domain
 from hylo.domains.task import Task
 from hylo.lang.infer import invent
 from hylo.lang.program import Invented, Primitive, parse, show
 from hylo.library import LibraryStore
-from hylo.search import EnumerativeSynthesizer, Grammar
+from hylo.search import Grammar
 from hylo.search.batch import TaskOutcome, outcome_of
+from hylo.search.synthesizer import default_synthesizer
+
+if TYPE_CHECKING:
+    from hylo.search.guide import Guide
 
 
 @dataclass(frozen=True)
@@ -86,11 +91,36 @@ def _grammar(spec: LibrarySpec) -> Grammar:
 
 @dataclass(frozen=True)
 class LibrarySolver:
-    """Solves a task with a library's grammar; a picklable solver for worker processes."""
+    """Solves a task with a library's grammar; a picklable solver for worker processes.
+
+    With ``guide`` (a trained guide's safetensors bytes, see
+    :class:`~hylo.search.guide.Guide`), each task is searched with the grammar the
+    guide predicts for it instead of the library's own.
+    """
 
     spec: LibrarySpec
     top_k: int = 5
+    guide: bytes | None = None
 
     def __call__(self, task: Task, timeout_s: float) -> TaskOutcome:
-        synth = EnumerativeSynthesizer(timeout_s=timeout_s, top_k=self.top_k)
-        return outcome_of(synth.search(task, self.spec.grammar()))
+        # The domain's engine (bottom-up for ARC, which always keeps three predictions).
+        top_k = max(self.top_k, 3) if task.domain == "arc" else self.top_k
+        synth = default_synthesizer(task, timeout_s=timeout_s, top_k=top_k)
+        return outcome_of(synth.search(task, self.grammar_for(task)))
+
+    def grammar_for(self, task: Task) -> Grammar:
+        """The grammar ``task`` is searched with: the guide's prediction, or the library's."""
+        if self.guide is None:
+            return self.spec.grammar()
+        return _guide(self.spec, self.guide).grammar_for(task)
+
+
+@functools.lru_cache(maxsize=2)
+def _guide(spec: LibrarySpec, data: bytes) -> Guide:
+    """The guide rebuilt once per process (torch is imported only when a guide is used)."""
+    import torch
+
+    from hylo.search.guide import Guide
+
+    torch.set_num_threads(1)  # one search per core: the guide must not take the others
+    return Guide.from_bytes(data, spec.grammar())

@@ -65,7 +65,7 @@ from hylo.lang.types import (
     rename,
     return_type,
 )
-from hylo.search.grammar import Choice, Grammar, Head
+from hylo.search.grammar import Choice, Context, Grammar, Head, head_key
 
 Item = tuple[float, Closure, "Head | int", tuple[Any, ...]]
 """A program as the search holds it: ``(cost, closure, head, argument items)``.
@@ -141,12 +141,16 @@ class Enumerator:
         self.grammar = grammar
         self.request = request
         self.budget = budget
-        self._memo: dict[tuple[Type, ...], tuple[float, Groups]] = {}
-        self._choices: dict[tuple[Type, ...], list[Choice]] = {}
-        self._in_progress: dict[tuple[Type, ...], float] = {}
+        # Keyed by (request, *env), with the context appended for a contextual grammar.
+        self._memo: dict[tuple[Any, ...], tuple[float, Groups]] = {}
+        self._choices: dict[tuple[Any, ...], list[Choice]] = {}
+        self._in_progress: dict[tuple[Any, ...], float] = {}
         self._head_closures: dict[Head, Closure] = {}
         self._builders: dict[Head, Callable[[Sequence[Item]], Closure]] = {}
         self._min_node_cost = grammar.min_node_cost()
+        # A contextual grammar's choices depend on the parent: one memo entry per
+        # (request, context) then; a plain grammar keeps one per request.
+        self._contextual = grammar.is_contextual
         self._fresh_cache: dict[tuple[tuple[Type, ...], int], tuple[tuple[Type, ...], int]] = {}
         self._canonical: dict[tuple[Type, ...], tuple[list[int], tuple[Type, ...]]] = {}
         args = arguments(request)
@@ -173,7 +177,7 @@ class Enumerator:
         The body's closure takes the environment of inputs, last input first;
         :meth:`program` turns an item into the whole program (with its lambdas).
         """
-        for choice, _, _, lists in self._expansions(self.body_key, hi):
+        for choice, _, _, lists in self._expansions(self.body_key, hi, None):
             head, c0 = choice.head, choice.cost
             build = self._builder_of(head)
             for cost, items in _products(lists, hi - c0, lo - c0):
@@ -188,27 +192,28 @@ class Enumerator:
 
     # --- materialisation ---------------------------------------------------------------
 
-    def _materialize(self, key: tuple[Type, ...], hi: float) -> Groups:
+    def _materialize(self, key: tuple[Type, ...], hi: float, context: Context) -> Groups:
         """All programs for ``key = (request, *env)`` with cost < ``hi``, grouped and sorted."""
-        cached = self._memo.get(key)
+        mkey: tuple[Any, ...] = key if context is None else (*key, context)
+        cached = self._memo.get(mkey)
         if cached is not None and cached[0] >= hi:
             return cached[1]
-        outer = self._in_progress.get(key, math.inf)
+        outer = self._in_progress.get(mkey, math.inf)
         if outer <= hi:
             raise ZeroCostLoop(f"request {key} can rewrite to itself at zero cost")
-        self._in_progress[key] = hi
+        self._in_progress[mkey] = hi
         try:
-            groups = self._build(key, hi)
+            groups = self._build(key, hi, context)
         finally:
             if outer == math.inf:
-                del self._in_progress[key]
+                del self._in_progress[mkey]
             else:
-                self._in_progress[key] = outer
-        old = self._memo.get(key)
+                self._in_progress[mkey] = outer
+        old = self._memo.get(mkey)
         if old is not None:
             self.num_items -= _count(old[1])
         self.num_items += _count(groups)
-        self._memo[key] = (hi, groups)
+        self._memo[mkey] = (hi, groups)
         return groups
 
     def _check_limits(self, building: int = 0) -> None:
@@ -217,7 +222,7 @@ class Enumerator:
         if self.num_items + building > self.max_items:
             raise EnumerationMemoryFull(f"more than {self.max_items:,} programs materialised")
 
-    def _build(self, key: tuple[Type, ...], hi: float) -> Groups:
+    def _build(self, key: tuple[Type, ...], hi: float, context: Context) -> Groups:
         self._check_limits()
         request, env = key[0], key[1:]
         num_vars = len(free_vars_of(key))
@@ -226,7 +231,8 @@ class Enumerator:
             args = arguments(request)
             body_env = (*reversed(args), *env)
             body_request = return_type(request)
-            for s, _, items in self._child_groups(body_request, body_env, False, {}, num_vars, hi):
+            children = self._child_groups(body_request, body_env, False, {}, num_vars, hi, context)
+            for s, _, items in children:
                 inst = _instantiation(s, num_vars)
                 out = by_inst.setdefault(inst, [])
                 for item in items:
@@ -237,7 +243,7 @@ class Enumerator:
                         clo = lambda_closure(clo, self.budget)
                     out.append((cost, clo, len(args), (item,)))
         else:
-            for choice, s, _, lists in self._expansions(key, hi):
+            for choice, s, _, lists in self._expansions(key, hi, context):
                 inst = _instantiation(s, num_vars)
                 out = by_inst.setdefault(inst, [])
                 head, c0 = choice.head, choice.cost
@@ -283,20 +289,26 @@ class Enumerator:
         return kept
 
     def _expansions(
-        self, key: tuple[Type, ...], hi: float
+        self, key: tuple[Type, ...], hi: float, context: Context
     ) -> Iterator[tuple[Choice, Substitution, int, list[list[Item]]]]:
         """For each head that fits ``key``, each type-consistent choice of argument lists."""
         request, env = key[0], key[1:]
-        choices = self._choices.get(key)
+        ckey: tuple[Any, ...] = key if context is None else (*key, context)
+        choices = self._choices.get(ckey)
         if choices is None:
-            choices = self.grammar.choices(request, env, len(free_vars_of(key)))
+            choices = self.grammar.choices_in(context, request, env, len(free_vars_of(key)))
             choices.sort(key=lambda c: c.cost)
-            self._choices[key] = choices
+            self._choices[ckey] = choices
         floor = self._min_node_cost
         for choice in choices:
             if choice.cost >= hi:
                 break
-            if choice.cost + floor * len(choice.arg_types) < hi:
+            if self._contextual:
+                args = range(len(choice.arg_types))
+                least = sum(self._min_cost_in(self._context(choice, i)) for i in args)
+            else:
+                least = floor * len(choice.arg_types)
+            if choice.cost + least < hi:
                 yield from self._argument_lists(choice, env, hi - choice.cost)
 
     def _argument_lists(
@@ -310,7 +322,10 @@ class Enumerator:
         out: list[tuple[Choice, Substitution, int, list[list[Item]]]] = []
         env_ground = all(is_ground(t) for t in env)
         # What the arguments after position i cost at least: leave that much over.
-        floors = [self._floor(t, env, env_ground, choice.substitution) for t in choice.arg_types]
+        floors = [
+            self._floor(t, env, env_ground, choice.substitution, self._context(choice, i))
+            for i, t in enumerate(choice.arg_types)
+        ]
         after = [sum(floors[i + 1 :]) for i in range(len(floors))]
         self._choose_groups(
             choice, env, env_ground, after, hi, 0, choice.substitution, choice.next_id, 0.0, [], out
@@ -338,7 +353,7 @@ class Enumerator:
             return
         bound = hi - spent - after[i]
         for s2, nid2, items in self._child_groups(
-            choice.arg_types[i], env, env_ground, s, nid, bound
+            choice.arg_types[i], env, env_ground, s, nid, bound, self._context(choice, i)
         ):
             c = items[0][0]
             if c < bound:
@@ -356,8 +371,19 @@ class Enumerator:
                     out,
                 )
 
+    def _context(self, choice: Choice, i: int) -> Context:
+        """The context of argument ``i`` of ``choice`` (None for a plain grammar)."""
+        if not self._contextual:
+            return None
+        return self.grammar.context_key((head_key(choice.head), i))
+
     def _floor(
-        self, request: Type, env: tuple[Type, ...], env_ground: bool, s: Substitution
+        self,
+        request: Type,
+        env: tuple[Type, ...],
+        env_ground: bool,
+        s: Substitution,
+        context: Context,
     ) -> float:
         """A lower bound on the cost of any program for ``request`` in ``env``.
 
@@ -368,13 +394,20 @@ class Enumerator:
         if env_ground:
             request = apply(request, s) if s else request
             if is_ground(request):
-                cached = self._memo.get((request, *env))
+                key: tuple[Any, ...] = (request, *env)
+                cached = self._memo.get(key if context is None else (*key, context))
                 if cached is not None:
                     hi, groups = cached
                     if not groups:
-                        return max(hi, self._min_node_cost)
+                        return max(hi, self._min_cost_in(context))
                     return min(items[0][0] for _, items in groups)
-        return self._min_node_cost
+        return self._min_cost_in(context)
+
+    def _min_cost_in(self, context: Context) -> float:
+        """A lower bound on one choice's cost in ``context``."""
+        if context is None and not self._contextual:
+            return self._min_node_cost
+        return self.grammar.min_node_cost_in(context)
 
     def _child_groups(
         self,
@@ -384,6 +417,7 @@ class Enumerator:
         s: Substitution,
         nid: int,
         hi: float,
+        context: Context,
     ) -> list[tuple[Substitution, int, list[Item]]]:
         """Materialise ``request`` in ``env`` (under ``s``) and map each group back."""
         if s:
@@ -401,7 +435,7 @@ class Enumerator:
             )
             canon = self._canonical[applied] = (ids, key)
         ids, key = canon
-        groups = self._materialize(key, hi)
+        groups = self._materialize(key, hi, context)
         if not ids:
             return [(s, nid, items) for _, items in groups]
         out = []

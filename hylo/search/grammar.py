@@ -39,6 +39,10 @@ from hylo.lang.types import (
 
 Head = Primitive | Invented | Index
 
+Context = tuple[str, int] | None
+"""Where a node stands: ``(parent head's name, argument index)``; ``None`` at the top.
+Variables as parents are named ``"$"``. Only a :class:`ContextualGrammar` looks at it."""
+
 
 @dataclass(frozen=True, slots=True)
 class Production:
@@ -113,6 +117,27 @@ class Grammar:
 
     def __len__(self) -> int:
         return len(self.productions)
+
+    is_contextual = False
+    """Whether :meth:`choices_in` depends on the context (the enumerator keeps one memo
+    per context then, so a plain grammar pays nothing for the feature)."""
+
+    def choices_in(
+        self, context: Context, request: Type, env: Sequence[Type], next_id: int
+    ) -> list[Choice]:
+        """:meth:`choices` at a node in ``context``; the same everywhere in a plain grammar."""
+        del context
+        return self.choices(request, env, next_id)
+
+    def context_key(self, context: Context) -> Context:
+        """The context whose weights apply at ``context`` (always ``None`` here)."""
+        del context
+        return None
+
+    def min_node_cost_in(self, context: Context) -> float:
+        """:meth:`min_node_cost` for a node in ``context`` (the same everywhere here)."""
+        del context
+        return self.min_node_cost()
 
     def __repr__(self) -> str:
         return f"Grammar({len(self.productions)} productions, log_variable={self.log_variable:.2f})"
@@ -198,8 +223,14 @@ class Grammar:
             NotInGrammar: ``program`` is not eta-long at ``request``, or uses a head
                 that cannot produce the type requested where it stands.
         """
-        steps: list[tuple[list[Choice], Choice]] = []
-        self._derive(program, request, (), {}, max_var_id(request) + 1, steps)
+        return [(c, chosen) for _, c, chosen in self.contextual_derivation(program, request)]
+
+    def contextual_derivation(
+        self, program: Program, request: Type
+    ) -> list[tuple[Context, list[Choice], Choice]]:
+        """:meth:`derivation` with the context of each node (see :data:`Context`)."""
+        steps: list[tuple[Context, list[Choice], Choice]] = []
+        self._derive(program, request, (), {}, max_var_id(request) + 1, steps, None)
         return steps
 
     def _derive(
@@ -209,28 +240,31 @@ class Grammar:
         env: tuple[Type, ...],
         s: Substitution,
         nid: int,
-        steps: list[tuple[list[Choice], Choice]],
+        steps: list[tuple[Context, list[Choice], Choice]],
+        context: Context,
     ) -> tuple[Substitution, int]:
         request = apply(request, s)
         if isinstance(request, TCon) and request.name == "->":
             if not isinstance(p, Abstraction):
                 raise NotInGrammar(f"{show(p)} is not eta-long at {show_type(request)}")
             arg, ret = request.args
-            return self._derive(p.body, ret, (arg, *env), s, nid, steps)
+            # A lambda's body stands where the lambda stands (DreamCoder's convention).
+            return self._derive(p.body, ret, (arg, *env), s, nid, steps, context)
         head, args = spine(p)
         env_s = tuple(apply(t, s) for t in env)
-        choices = self.choices(request, env_s, nid)
+        choices = self.choices_in(context, request, env_s, nid)
         for choice in choices:
             if choice.head != head:
                 continue
             if len(choice.arg_types) != len(args):
                 raise NotInGrammar(f"{show(head)} is not applied to all its arguments")
-            steps.append((choices, choice))
+            steps.append((context, choices, choice))
             s2 = dict(s)
             s2.update(choice.substitution)
             nid = choice.next_id
-            for a, at in zip(args, choice.arg_types, strict=True):
-                s2, nid = self._derive(a, at, env, s2, nid, steps)
+            name = head_key(choice.head)
+            for i, (a, at) in enumerate(zip(args, choice.arg_types, strict=True)):
+                s2, nid = self._derive(a, at, env, s2, nid, steps, (name, i))
             return s2, nid
         raise NotInGrammar(f"{show(head)} cannot produce {show_type(request)} here")
 
@@ -293,8 +327,73 @@ class Grammar:
 _VARIABLE = "$"
 
 
-def _key(head: Head) -> str:
+def head_key(head: Head) -> str:
+    """A head's name in contexts and weights (``"$"`` for every variable)."""
     return _VARIABLE if isinstance(head, Index) else head.name
+
+
+_key = head_key
+
+
+class ContextualGrammar(Grammar):
+    """DreamCoder's bigram grammar: weights that depend on the parent and argument position.
+
+    Each context ``(parent, i)`` that has its own weights maps to a plain grammar
+    over the same productions; the others (and the top, ``None``, unless given)
+    use this grammar's own weights. The enumerator and :meth:`log_prior` follow
+    the contexts; other synthesizers see the plain weights.
+
+    >>> from hylo.lang.types import parse_type
+    >>> one = Primitive("1", parse_type("int"), lambda: 1)
+    >>> plus = Primitive("+", parse_type("int -> int -> int"), lambda a, b: a + b)
+    >>> base = Grammar.uniform([one, plus])
+    >>> no_nesting = Grammar([(0.0, one), (-9.0, plus)])  # under +: almost always 1
+    >>> g = ContextualGrammar(base, {("+", 0): no_nesting, ("+", 1): no_nesting})
+    >>> from hylo.lang.program import parse
+    >>> ns = {"+": plus, "1": one}
+    >>> g.log_prior(parse("(+ 1 1)", ns), parse_type("int")) > base.log_prior(
+    ...     parse("(+ 1 1)", ns), parse_type("int"))
+    True
+    """
+
+    is_contextual = True
+
+    def __init__(self, base: Grammar, tables: dict[Context, Grammar]) -> None:
+        super().__init__(((p.log_weight, p.program) for p in base.productions), base.log_variable)
+        names = [p.program.name for p in base.productions]
+        for context, table in tables.items():
+            if [p.program.name for p in table.productions] != names:
+                raise ValueError(f"the grammar of context {context} has other productions")
+        self.tables = tables
+        self.plain = base
+
+    def __repr__(self) -> str:
+        n, k = len(self.productions), len(self.tables)
+        return f"ContextualGrammar({n} productions, {k} contexts)"
+
+    def choices_in(
+        self, context: Context, request: Type, env: Sequence[Type], next_id: int
+    ) -> list[Choice]:
+        return self.tables.get(context, self).choices(request, env, next_id)
+
+    def context_key(self, context: Context) -> Context:
+        """``context`` if it has its own weights, else ``None`` (the plain weights).
+
+        The enumerator keeps one memo per key, so contexts without their own
+        weights share the plain grammar's programs.
+        """
+        return context if context in self.tables else None
+
+    def min_node_cost(self) -> float:
+        if self._min_node_cost is None:
+            own = self.plain.min_node_cost()
+            self._min_node_cost = min([own, *(t.min_node_cost() for t in self.tables.values())])
+        return self._min_node_cost
+
+    def min_node_cost_in(self, context: Context) -> float:
+        # A context with confident weights can make its favourite almost free; the
+        # others keep their own (higher) bound, which is what keeps budgets tight.
+        return self.tables.get(context, self.plain).min_node_cost()
 
 
 def _add(counts: dict[str, float], key: str, amount: float) -> None:
