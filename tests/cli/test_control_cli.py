@@ -1,0 +1,33 @@
+"""``hylo bench control``: the JSON report and clean errors."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from hylo.cli import app
+
+runner = CliRunner()
+
+
+def test_bench_control_writes_the_json_report(tmp_path):
+    out = tmp_path / "control.json"
+    result = runner.invoke(app, ["bench", "control", "--env", "CartPole-v1", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    (row,) = report["environments"]
+    assert row["env"] == "CartPole-v1"
+    assert isinstance(row["mean_return"], float) and row["mean_return"] >= 475
+    assert isinstance(row["env_steps"], int) and row["env_steps"] > 0
+    assert isinstance(row["program"], str) and row["program"].startswith("(lam")
+    assert isinstance(row["seconds"], float)
+    assert "CartPole-v1" in result.output
+
+
+def test_bench_control_bad_env_is_a_clean_error():
+    result = runner.invoke(app, ["bench", "control", "--env", "Breakout-v5"])
+    assert result.exit_code == 2
+    assert "unknown environment 'Breakout-v5'" in result.output
+    assert "CartPole-v1" in result.output
+    assert "Traceback" not in result.output
