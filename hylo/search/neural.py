@@ -1,0 +1,561 @@
+"""Program search with training in the loop: structures with neural modules (HOUDINI-style).
+
+The enumerator proposes well-typed programs, in order of prior probability, over
+the domain's primitives plus neural modules: for each template a *fresh* module
+(``nn:digit#0``) and, for each library module of that template, the module
+*frozen* (``nn:digit@3``) and a fresh module *initialised* from it
+(``nn:digit#1~3``, fine-tuned). Every candidate that uses at least one module is
+trained end to end (Adam, early stopping on a validation part of the training
+examples; see :func:`hylo.train.neural.train_program`) and scored on that
+validation part; the best is kept. Candidates equal up to eta-reduction and the
+numbering of fresh modules are trained once; candidates whose modules are all
+frozen library modules are only evaluated, never retrained.
+
+>>> from hylo.domains.digits import CURRICULUM, load_digit_images, make_digit_task
+>>> data = load_digit_images("sklearn")
+>>> task = make_digit_task(CURRICULUM[0], data, num_train=60, num_test=100, seed=0)
+>>> synth = NeuralSynthesizer(max_candidates=2, epochs=15).fit(task)
+>>> canonical(synth.program_)
+'nn:pred#0'
+>>> synth.score(task) > 0.8
+True
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+from hylo.domains.base import Domain
+from hylo.domains.task import Task
+from hylo.lang.errors import HyloError
+from hylo.lang.evaluate import Budget
+from hylo.lang.program import (
+    Abstraction,
+    Application,
+    Index,
+    Primitive,
+    Program,
+    apply_to,
+    is_closed,
+    shift,
+    show,
+    size,
+    spine,
+    subprograms,
+)
+from hylo.lang.types import INT, Type, show_type
+from hylo.search.enumerate import Enumerator
+from hylo.search.grammar import Grammar
+from hylo.search.synthesizer import NotFittedError
+from hylo.train.neural import (
+    EncodedExamples,
+    ModuleLibrary,
+    ModuleRef,
+    NeuralModule,
+    TrainConfig,
+    UnsupportedProgram,
+    encode_examples,
+    evaluate,
+    instantiate_modules,
+    module_names,
+    module_primitive,
+    predict,
+    train_program,
+)
+
+_PROPOSALS_PER_CANDIDATE = 10  # bounds the frozen (evaluate-only) candidates looked at
+
+_ZERO = Primitive("0", INT, lambda: 0)  # stands for any constant in canonical forms
+
+__all__ = [
+    "CandidateRecord",
+    "NeuralSearchStats",
+    "NeuralSynthesizer",
+    "canonical",
+    "module_productions",
+    "propose_programs",
+    "redundant",
+]
+
+
+@dataclass
+class CandidateRecord:
+    """One candidate program: its validation scores, training cost and prior."""
+
+    program: str
+    trained: bool
+    val_accuracy: float
+    val_loss: float
+    epochs: int
+    seconds: float
+    prior: float = 0.0
+
+    def score(self, num_val: int) -> float:
+        """Minus log posterior (up to a constant): total validation NLL + description length."""
+        return self.val_loss * num_val + self.prior
+
+
+@dataclass
+class NeuralSearchStats:
+    """What :meth:`NeuralSynthesizer.fit` did: candidates in order, total time."""
+
+    candidates: list[CandidateRecord] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def num_trained(self) -> int:
+        return sum(c.trained for c in self.candidates)
+
+    @property
+    def seconds_per_trained(self) -> float:
+        spent = [c.seconds for c in self.candidates if c.trained]
+        return sum(spent) / len(spent) if spent else 0.0
+
+
+# --- proposing structures -------------------------------------------------------------
+
+
+def module_productions(
+    templates: Sequence[str], library: ModuleLibrary | None, finetune: bool = True
+) -> list[Primitive]:
+    """Fresh modules per template, plus frozen and fine-tuned variants of library modules."""
+    out: list[Primitive] = []
+    fresh = 0
+    for t in templates:
+        out.append(module_primitive(ModuleRef(t, fresh=fresh)))
+        fresh += 1
+        for info in library.modules(t) if library is not None else []:
+            out.append(module_primitive(ModuleRef(t, artifact=info.id)))
+            if finetune:
+                out.append(module_primitive(ModuleRef(t, fresh=fresh, artifact=info.id)))
+                fresh += 1
+    return out
+
+
+def canonical(p: Program) -> str:
+    """Text of ``p`` eta-reduced, with fresh modules renumbered by first appearance.
+
+    A fresh module's classes are interchangeable before training, so comparing its
+    output with any constant (``(eq? 7 (nn:digit#0 $0))``) is one candidate.
+
+    >>> from hylo.domains.digits import DIGITS
+    >>> from hylo.lang import parse
+    >>> from hylo.train.neural import NeuralNamespace
+    >>> canonical(parse("(lam (count (lam (nn:pred#4 $0)) $0))", NeuralNamespace(DIGITS.namespace)))
+    '(count nn:pred#0)'
+    """
+    p = _symmetric(_eta(p))
+    names: dict[str, str] = {}
+    for name in module_names(p):
+        ref = ModuleRef.parse(name)
+        if ref.fresh is not None:
+            names[name] = ModuleRef(ref.template, len(names), ref.artifact).name
+    return show(_rename(p, names))
+
+
+def _fresh_random(p: Program) -> bool:
+    """``p`` is an application of a freshly initialised module."""
+    head = p.f if isinstance(p, Application) else None
+    if not (isinstance(head, Primitive) and ModuleRef.is_module_name(head.name)):
+        return False
+    ref = ModuleRef.parse(head.name)
+    return ref.trainable and ref.artifact is None
+
+
+def _symmetric(p: Program) -> Program:
+    if isinstance(p, Abstraction):
+        return Abstraction(_symmetric(p.body))
+    if not isinstance(p, Application):
+        return p
+    head, args = spine(p)
+    if isinstance(head, Primitive) and head.name in ("eq?", "gt?") and len(args) == 2:
+        a, b = args
+        if isinstance(a, Primitive) and a.name.isdigit() and _fresh_random(b):
+            a = _ZERO
+        if isinstance(b, Primitive) and b.name.isdigit() and _fresh_random(a):
+            b = _ZERO
+        args = [a, b]
+    if isinstance(head, Primitive) and head.name in ("eq?", "gt?", "+") and len(args) == 2:
+        a, b = (_symmetric(x) for x in args)
+        if head.name != "gt?":
+            a, b = sorted((a, b), key=show)
+        return apply_to(head, a, b)
+    return Application(_symmetric(p.f), _symmetric(p.x))
+
+
+def redundant(p: Program) -> bool:
+    """Structures equivalent to a smaller candidate, or whose modules cannot matter.
+
+    Identity and constant functions, double negation, equal branches or operands, a
+    condition that is also a branch, counting or filtering by the filter just applied,
+    negating a fresh module (it can learn the negation itself), ``length`` of a
+    ``map``/``filter`` (``count`` says it), a ``map`` consumed by another list
+    primitive (the fused lambda says it).
+    """
+    for q in subprograms(p):
+        if isinstance(q, Abstraction) and (q.body == Index(0) or _free_of_zero(q.body)):
+            return True
+        head, args = spine(q)
+        if not isinstance(head, Primitive):
+            continue
+        name = head.name
+        if name == "not" and args and (_fresh_random(args[0]) or _calls(args[0], {"not"})):
+            return True
+        if name == "+" and any(isinstance(a, Primitive) and a.name == "0" for a in args):
+            return True
+        if name == "gt?" and args and isinstance(args[0], Primitive) and args[0].name == "0":
+            return True
+        if name == "not" and args and _compares_fresh(args[0]):
+            return True
+        if name in ("count", "filter") and len(args) == 2 and _filters_by(args[1], args[0]):
+            return True
+        if (name == "if" and len(args) == 3 and (args[1] == args[2] or args[0] in args[1:])) or (
+            name in ("eq?", "gt?", "+") and len(args) == 2 and args[0] == args[1]
+        ):
+            return True
+        if name == "length" and args and _calls(args[0], {"map", "filter"}):
+            return True
+        if name in _LIST_CONSUMERS and args and _calls(args[-1], {"map"}):
+            return True
+    return False
+
+
+def _filters_by(xs: Program, predicate: Program) -> bool:
+    """``xs`` is ``(filter predicate …)``: filtering or counting by it again changes nothing."""
+    head, args = spine(xs)
+    return isinstance(head, Primitive) and head.name == "filter" and args[:1] == [predicate]
+
+
+def _compares_fresh(p: Program) -> bool:
+    head, args = spine(p)
+    return (
+        isinstance(head, Primitive)
+        and head.name in ("eq?", "gt?")
+        and any(_fresh_random(a) for a in args)
+    )
+
+
+_LIST_CONSUMERS = {"map", "filter", "count", "length"}
+
+
+def _calls(p: Program, names: set[str]) -> bool:
+    head, _ = spine(p)
+    return isinstance(head, Primitive) and head.name in names
+
+
+def _eta(p: Program) -> Program:
+    if isinstance(p, Application):
+        return Application(_eta(p.f), _eta(p.x))
+    if isinstance(p, Abstraction):
+        body = _eta(p.body)
+        if (
+            isinstance(body, Application)
+            and body.x == Index(0)
+            and is_closed(body.f, 0)
+            and _free_of_zero(body.f)
+        ):
+            return shift(body.f, -1)
+        return Abstraction(body)
+    return p
+
+
+def _free_of_zero(p: Program, depth: int = 0) -> bool:
+    if isinstance(p, Index):
+        return p.i != depth
+    if isinstance(p, Application):
+        return _free_of_zero(p.f, depth) and _free_of_zero(p.x, depth)
+    if isinstance(p, Abstraction):
+        return _free_of_zero(p.body, depth + 1)
+    return True
+
+
+def propose_programs(
+    request: Type,
+    grammar: Grammar,
+    max_modules: int = 1,
+    max_cost: float = 30.0,
+) -> Iterator[Program]:
+    """Well-typed programs of type ``request`` that use 1..``max_modules`` neural modules,
+    most probable first, each canonical form once, none :func:`redundant`.
+
+    >>> from itertools import islice
+    >>> from hylo.lang import parse_type
+    >>> found = propose_programs(parse_type("list(image) -> int"), NeuralSynthesizer().grammar())
+    >>> [canonical(p) for p in islice(found, 3)]
+    ['(count nn:pred#0)', '(lam (sum (map nn:digit#0 $0)))', '(lam (maximum (map nn:digit#0 $0)))']
+    """
+    enum = Enumerator(grammar, request, Budget())
+    seen: set[str] = set()
+    lo, step = 0.0, 1.5
+    while lo < max_cost:
+        for item in enum.band(lo, lo + step):
+            p = enum.program(item)
+            n = len(module_names(p))
+            key = canonical(p)
+            if 1 <= n <= max_modules and key not in seen and not redundant(p):
+                seen.add(key)
+                yield p
+        lo += step
+
+
+# --- the synthesizer ------------------------------------------------------------------
+
+
+class NeuralSynthesizer:
+    """Search program structures with neural modules and train each candidate.
+
+    Args:
+        domain: algorithmic primitives (default: :data:`~hylo.domains.digits.DIGITS`).
+        library: where library modules come from (None: fresh modules only, the
+            *standalone* setting).
+        templates: neural templates the search may use.
+        max_candidates: how many distinct candidates to train (candidates whose modules
+            are all frozen library modules are only evaluated and not counted).
+        screen_epochs: epochs every candidate is trained before the cut.
+        finalists: how many of the best screened candidates are trained to the end.
+        epochs, patience, lr, batch_size: training (Adam, early stopping).
+        timeout_s: wall-time budget for the whole search.
+        validation_fraction: part of the training examples held out to score candidates.
+        max_modules: the most distinct modules in one program.
+        finetune: also propose fresh modules initialised from library modules.
+        seed: seeds the module initialisation, batch order and validation split.
+    """
+
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        library: ModuleLibrary | None = None,
+        templates: Sequence[str] = ("digit", "pred"),
+        max_candidates: int = 8,
+        screen_epochs: int = 3,
+        finalists: int = 2,
+        epochs: int = 40,
+        patience: int = 6,
+        lr: float = 3e-3,
+        batch_size: int = 32,
+        timeout_s: float = 120.0,
+        validation_fraction: float = 0.2,
+        max_modules: int = 1,
+        finetune: bool = True,
+        seed: int = 0,
+    ) -> None:
+        self.domain = domain
+        self.library = library
+        self.templates = templates
+        self.max_candidates = max_candidates
+        self.screen_epochs = screen_epochs
+        self.finalists = finalists
+        self.epochs = epochs
+        self.patience = patience
+        self.lr = lr
+        self.batch_size = batch_size
+        self.timeout_s = timeout_s
+        self.validation_fraction = validation_fraction
+        self.max_modules = max_modules
+        self.finetune = finetune
+        self.seed = seed
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor arguments (scikit-learn convention)."""
+        del deep
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {n: getattr(self, n) for n in names}
+
+    def grammar(self) -> Grammar:
+        """The primitives and module productions the search enumerates over."""
+        if self.domain is None:
+            from hylo.domains.digits import DIGITS
+
+            domain = DIGITS
+        else:
+            domain = self.domain
+        prods = module_productions(self.templates, self.library, self.finetune)
+        return Grammar.uniform([*domain.primitives, *prods])
+
+    def fit(self, task: Task) -> Self:
+        """Search and train; sets ``program_``, ``modules_``, ``stats_`` and ``request_``.
+
+        Every candidate is first trained for ``screen_epochs``; the ``finalists``
+        best on validation are trained on to convergence (early stopping).
+        """
+        if self.max_candidates < 1 or self.finalists < 1:
+            raise ValueError(
+                f"max_candidates and finalists must be >= 1, got {self.max_candidates} "
+                f"and {self.finalists}"
+            )
+        if not task.train:
+            raise HyloError(f"task {task.name!r} has no training examples")
+        start = time.perf_counter()
+        data = encode_examples([(e.inputs, e.output) for e in task.train], task.request)
+        train, val = data.split(self.validation_fraction, self.seed)
+        self.image_shape_ = _image_shape(task)
+        self.request_ = task.request
+        self.stats_ = NeuralSearchStats()
+        screen = TrainConfig(
+            self.screen_epochs, self.screen_epochs, self.lr, self.batch_size, self.seed
+        )
+        pool: list[tuple[CandidateRecord, Program, dict[str, NeuralModule]]] = []
+        grammar = self.grammar()
+        bits = math.log(len(grammar))  # nats per program leaf under a uniform grammar
+        trained = 0
+        for k, p in enumerate(propose_programs(task.request, grammar, self.max_modules)):
+            # Candidates with only frozen library modules cost an evaluation, not a
+            # training run: they do not count against max_candidates.
+            if k >= _PROPOSALS_PER_CANDIDATE * self.max_candidates:
+                break
+            if time.perf_counter() - start > self.timeout_s:
+                break
+            if trained >= self.max_candidates and _trainable(p):
+                continue  # the training budget is spent; library reuse is still looked at
+            record, modules = self._try(p, train, val, data, screen)
+            if record is not None:
+                record.prior = size(p) * bits
+                trained += record.trained
+                pool.append((record, p, modules))
+        if not pool:
+            raise HyloError(
+                f"no candidate program for {task.name!r} ({show_type(task.request)}) could be "
+                "trained: check that the domain and templates can produce this type"
+            )
+        # Rank by posterior: validation likelihood (accuracies tie on a few held-out
+        # examples) plus description length, which decides when the examples cannot.
+        n_val = len(val)
+        pool.sort(key=lambda c: c[0].score(n_val))
+        finalists = [c for c in pool if c[0].trained][: self.finalists]
+        full = TrainConfig(self.epochs, self.patience, self.lr, self.batch_size, self.seed)
+        for record, p, modules in finalists:
+            if time.perf_counter() - start > self.timeout_s:
+                break
+            r = train_program(p, train, val, modules, full)
+            record.val_accuracy, record.val_loss = r.val_accuracy, r.val_loss
+            record.epochs += r.epochs
+            record.seconds += r.seconds
+        best = min(pool, key=lambda c: c[0].score(n_val))
+        self.stats_.candidates = [c[0] for c in pool]
+        self.program_, self.modules_ = best[1], best[2]
+        self.stats_.seconds = time.perf_counter() - start
+        return self
+
+    def _try(
+        self,
+        p: Program,
+        train: EncodedExamples,
+        val: EncodedExamples,
+        everything: EncodedExamples,
+        config: TrainConfig,
+    ) -> tuple[CandidateRecord | None, dict[str, NeuralModule]]:
+        modules = instantiate_modules(p, self.image_shape_, self.library, self.seed)
+        frozen = not any(q.requires_grad for m in modules.values() for q in m.parameters())
+        try:
+            # A candidate with only frozen modules never saw these examples: score it on
+            # all of them, which is less noisy than the validation part alone.
+            r = train_program(p, train, everything if frozen else val, modules, config)
+        except UnsupportedProgram:
+            return None, modules
+        return CandidateRecord(
+            show(p), r.trained, r.val_accuracy, r.val_loss, r.epochs, r.seconds
+        ), modules
+
+    def _fitted(self) -> Program:
+        if getattr(self, "program_", None) is None:
+            raise NotFittedError("call fit(task) before predict or score")
+        assert self.program_ is not None
+        return self.program_
+
+    def predict(self, inputs: Sequence[Sequence[Any]]) -> list[Any]:
+        """Hard outputs of the best program, one per tuple of arguments."""
+        program = self._fitted()
+        request = self.request_
+        dummy = encode_examples([(x, _placeholder(request)) for x in inputs], request)
+        out = predict(program, dummy, self.modules_)
+        return [bool(v) if dummy.output == "bool" else int(v) for v in out.tolist()]
+
+    def score(self, task: Task) -> float:
+        """Accuracy on ``task.test`` (or ``task.train`` without tests)."""
+        return self.evaluate(task)[0]
+
+    def evaluate(self, task: Task) -> tuple[float, float]:
+        """(accuracy, RMSE) on ``task.test`` (or ``task.train`` without tests)."""
+        program = self._fitted()
+        examples = task.test or task.train
+        data = encode_examples([(e.inputs, e.output) for e in examples], task.request)
+        return evaluate(program, data, self.modules_)
+
+    def save_modules(self, library: ModuleLibrary, task: Task, metrics: dict[str, Any]) -> Program:
+        """Store the best program's trained modules; returns the program with ``@id`` refs.
+
+        Frozen library modules are not stored again. ``program_`` and ``modules_``
+        are updated to the stored references.
+        """
+        program = self._fitted()
+        text = show(program)
+        renamed: dict[str, str] = {}
+        for name in module_names(program):
+            ref = ModuleRef.parse(name)
+            if not ref.trainable:
+                continue
+            meta = {
+                "task": task.name,
+                "type": show_type(task.request),
+                "program": text,
+                "metrics": metrics,
+                "role": name,
+                "training": {
+                    "examples": len(task.train),
+                    "description": str(task.metadata.get("doc", "")),
+                    "source": str(task.metadata.get("source", "")),
+                    "validation_fraction": self.validation_fraction,
+                },
+                "provenance": {
+                    "created_by": "hylo.search.neural.NeuralSynthesizer",
+                    "initialised_from": ref.artifact,
+                    "seed": self.seed,
+                    "params": {k: v for k, v in self.get_params().items() if _jsonable(v)},
+                },
+            }
+            new_id = library.save(self.modules_[name], f"{task.name}/{ref.template}", meta)
+            renamed[name] = ModuleRef(ref.template, artifact=new_id).name
+        self.program_ = _rename(program, renamed)
+        self.modules_ = {renamed.get(k, k): v for k, v in self.modules_.items()}
+        for name in renamed.values():
+            self.modules_[name].requires_grad_(False)
+        return self.program_
+
+
+def _trainable(p: Program) -> bool:
+    return any(ModuleRef.parse(name).trainable for name in module_names(p))
+
+
+def _rename(p: Program, names: dict[str, str]) -> Program:
+    if isinstance(p, Primitive) and p.name in names:
+        return module_primitive(names[p.name])
+    if isinstance(p, Application):
+        return Application(_rename(p.f, names), _rename(p.x, names))
+    if isinstance(p, Abstraction):
+        return Abstraction(_rename(p.body, names))
+    return p
+
+
+def _jsonable(v: Any) -> bool:
+    return v is None or isinstance(v, int | float | str | bool | tuple | list)
+
+
+def _image_shape(task: Task) -> tuple[int, ...]:
+    for e in task.train:
+        for x in e.inputs:
+            v = x[0] if isinstance(x, list) and x else x
+            shape = getattr(v, "shape", None)
+            if shape is not None:
+                return tuple(int(d) for d in shape)
+    return (1,)
+
+
+def _placeholder(request: Type) -> Any:
+    from hylo.lang.types import return_type
+
+    return False if show_type(return_type(request)) == "bool" else 0

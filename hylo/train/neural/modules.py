@@ -1,0 +1,242 @@
+"""Neural module templates, module references (``nn:digit#0``) and their namespace.
+
+A *template* is a typed neural function: ``digit`` is ``image -> int`` (a 10-way
+classifier), ``pred`` is ``image -> bool``, ``embed`` is ``image -> vector``, …
+A program refers to a module by a primitive name:
+
+* ``nn:digit#0`` — fresh module 0 of template ``digit``, trained for this task;
+* ``nn:digit#1~3`` — fresh module 1 that starts from library artifact 3's weights
+  (fine-tuned);
+* ``nn:digit@3`` — library artifact 3, frozen.
+
+:class:`NeuralNamespace` resolves such names on demand, so programs with modules
+print, parse and type-check like any other:
+
+>>> from hylo.domains.digits import DIGITS
+>>> from hylo.lang import parse, show, infer, show_type
+>>> ns = NeuralNamespace(DIGITS.namespace)
+>>> p = parse("(lam (sum (map nn:digit#0 $0)))", ns)
+>>> show(p), show_type(infer(p))
+('(lam (sum (map nn:digit#0 $0)))', 'list(image) -> int')
+>>> parse(show(p), ns) == p
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from hylo.lang.errors import HyloError
+from hylo.lang.program import Invented, Primitive
+from hylo.lang.types import parse_type, show_type
+
+__all__ = [
+    "TEMPLATES",
+    "VECTOR_DIM",
+    "ModuleRef",
+    "ModuleSpec",
+    "NeuralModule",
+    "NeuralNamespace",
+    "Template",
+    "module_primitive",
+]
+
+VECTOR_DIM = 16
+"""Width of the ``vector`` type."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A neural function's signature and output kind.
+
+    ``output`` is ``"categorical"`` (an ``int`` in ``0..width-1`` as probabilities),
+    ``"bernoulli"`` (a ``bool`` as one probability) or ``"vector"``.
+    """
+
+    name: str
+    type_text: str
+    output: str
+    width: int
+    doc: str
+
+    @property
+    def input_kind(self) -> str:
+        return self.type_text.split(" ->")[0]
+
+
+TEMPLATES: dict[str, Template] = {
+    t.name: t
+    for t in (
+        Template("digit", "image -> int", "categorical", 10, "10-way digit classifier"),
+        Template("pred", "image -> bool", "bernoulli", 1, "binary image classifier"),
+        Template("embed", "image -> vector", "vector", VECTOR_DIM, "image encoder"),
+        Template("vmap", "vector -> vector", "vector", VECTOR_DIM, "vector transformer"),
+        Template("vdigit", "vector -> int", "categorical", 10, "10-way vector classifier"),
+        Template("vpred", "vector -> bool", "bernoulli", 1, "binary vector classifier"),
+    )
+}
+"""The built-in templates, by name."""
+
+_REF = re.compile(r"nn:([a-z]+)(?:#(\d+)(?:~(\d+))?|@(\d+))")
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A parsed module name: template plus ``fresh`` index or library ``artifact`` id.
+
+    >>> ModuleRef.parse("nn:digit#1~3")
+    ModuleRef(template='digit', fresh=1, artifact=3)
+    >>> ModuleRef("pred", artifact=5).name
+    'nn:pred@5'
+    """
+
+    template: str
+    fresh: int | None = None
+    artifact: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.template not in TEMPLATES:
+            raise HyloError(
+                f"unknown neural template {self.template!r}; known: {', '.join(TEMPLATES)}"
+            )
+        if self.fresh is None and self.artifact is None:
+            raise HyloError("a module reference needs a fresh index or a library artifact id")
+
+    @property
+    def trainable(self) -> bool:
+        """Fresh modules (also those initialised from the library) are trained."""
+        return self.fresh is not None
+
+    @property
+    def name(self) -> str:
+        if self.fresh is None:
+            return f"nn:{self.template}@{self.artifact}"
+        init = "" if self.artifact is None else f"~{self.artifact}"
+        return f"nn:{self.template}#{self.fresh}{init}"
+
+    @classmethod
+    def parse(cls, name: str) -> ModuleRef:
+        m = _REF.fullmatch(name)
+        if m is None:
+            raise HyloError(
+                f"{name!r} is not a module name (expected nn:<template>#<k>, "
+                "nn:<template>#<k>~<artifact> or nn:<template>@<artifact>)"
+            )
+        fresh, init, lib = m.group(2), m.group(3), m.group(4)
+        if fresh is not None:
+            return cls(m.group(1), int(fresh), None if init is None else int(init))
+        return cls(m.group(1), None, int(lib))
+
+    @staticmethod
+    def is_module_name(name: str) -> bool:
+        return _REF.fullmatch(name) is not None
+
+
+def _unbound(name: str) -> Any:
+    def call(*_: Any) -> Any:
+        raise HyloError(
+            f"neural module {name} has no weights here: bind it first with "
+            "hylo.train.neural.bind(program, modules)"
+        )
+
+    return call
+
+
+def module_primitive(ref: ModuleRef | str) -> Primitive:
+    """The primitive for a module reference (unbound: it runs after :func:`bind`)."""
+    r = ModuleRef.parse(ref) if isinstance(ref, str) else ref
+    t = TEMPLATES[r.template]
+    return Primitive(r.name, parse_type(t.type_text), _unbound(r.name), t.doc)
+
+
+class NeuralNamespace(Mapping[str, Primitive | Invented]):
+    """A namespace that also resolves every well-formed module name (``nn:…``)."""
+
+    def __init__(self, base: Mapping[str, Primitive | Invented]) -> None:
+        self._base = dict(base)
+
+    def __getitem__(self, name: str) -> Primitive | Invented:
+        found = self._base.get(name)
+        if found is not None:
+            return found
+        if ModuleRef.is_module_name(name):
+            try:
+                return module_primitive(name)
+            except HyloError:
+                raise KeyError(name) from None
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._base)
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+
+# --- torch modules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    """A module's architecture as JSON-able data: an MLP over the flattened input."""
+
+    template: str
+    input_dim: int
+    hidden: tuple[int, ...] = (64,)
+
+    def to_json(self) -> dict[str, Any]:
+        t = TEMPLATES[self.template]
+        return {
+            "format": "hylo-mlp-v1",
+            "template": self.template,
+            "type": show_type(parse_type(t.type_text)),
+            "input_dim": self.input_dim,
+            "hidden": list(self.hidden),
+            "output": t.output,
+            "output_dim": t.width,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> ModuleSpec:
+        if obj.get("format") != "hylo-mlp-v1":
+            raise HyloError(f"unknown module architecture format {obj.get('format')!r}")
+        return cls(
+            str(obj["template"]), int(obj["input_dim"]), tuple(int(h) for h in obj["hidden"])
+        )
+
+
+class NeuralModule(nn.Module):
+    """An MLP whose ``forward`` returns the template's output distribution.
+
+    Categorical: probabilities ``[rows, width]``; Bernoulli: ``[rows]``; vector:
+    ``[rows, width]``.
+    """
+
+    def __init__(self, spec: ModuleSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.template = TEMPLATES[spec.template]
+        dims = (spec.input_dim, *spec.hidden)
+        layers: list[nn.Module] = [nn.Flatten()]
+        for a, b in itertools.pairwise(dims):
+            layers += [nn.Linear(a, b), nn.ReLU()]
+        layers.append(nn.Linear(dims[-1], self.template.width))
+        self.net = nn.Sequential(*layers)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)  # type: ignore[no-any-return]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.logits(x)
+        if self.template.output == "categorical":
+            return torch.softmax(z, dim=-1)
+        if self.template.output == "bernoulli":
+            return torch.sigmoid(z[:, 0])
+        return z

@@ -1,0 +1,303 @@
+"""Neural modules in programs: naming, differentiable = hard execution, training, storage."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from hylo.domains.digits import DIGITS
+from hylo.domains.task import Task, make_task
+from hylo.lang import Evaluator, HyloError, ParseError, infer, parse, parse_type, show, show_type
+from hylo.library import open_library
+from hylo.search.neural import NeuralSynthesizer, canonical, propose_programs, redundant
+from hylo.train.neural import (
+    ModuleLibrary,
+    ModuleRef,
+    ModuleSpec,
+    NeuralModule,
+    NeuralNamespace,
+    TrainConfig,
+    bind,
+    encode_examples,
+    evaluate,
+    instantiate_modules,
+    module_from_bytes,
+    soft_run,
+    train_program,
+    weights_bytes,
+)
+from hylo.train.neural.soft import SoftList, convolve
+
+NS = NeuralNamespace(DIGITS.namespace)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    """Tiny networks: threads only add overhead (and the machine is shared)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def program(text: str) -> Any:
+    return parse(text, NS)
+
+
+# --- names, parsing, types ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tp"),
+    [
+        ("(lam (sum (map nn:digit#0 $0)))", "list(image) -> int"),
+        ("(lam (count nn:pred@3 $0))", "list(image) -> int"),
+        ("(lam (eq? (nn:digit#1~4 $0) 7))", "image -> bool"),
+        ("(lam (nn:vdigit#0 (nn:vmap#1 (nn:embed#2 $0))))", "image -> int"),
+    ],
+)
+def test_programs_with_modules_print_parse_and_type(text: str, tp: str) -> None:
+    p = program(text)
+    assert show(p) == text
+    assert parse(show(p), NS) == p
+    assert show_type(infer(p)) == tp
+
+
+def test_module_names_round_trip_and_bad_names_are_clean_errors() -> None:
+    for name in ("nn:digit#0", "nn:pred@12", "nn:digit#3~7"):
+        assert ModuleRef.parse(name).name == name
+    with pytest.raises(HyloError, match="unknown neural template"):
+        ModuleRef.parse("nn:nope#0")
+    with pytest.raises(ParseError, match="unknown name"):
+        program("(lam (nn:nope#0 $0))")
+
+
+def test_unbound_module_says_how_to_bind() -> None:
+    p = program("(lam (nn:digit#0 $0))")
+    with pytest.raises(HyloError, match="bind"):
+        Evaluator().function(p)(np.zeros((2, 2), np.float32))
+
+
+# --- differentiable execution agrees with hard execution ------------------------------------
+
+
+def confident_modules(p: Any, shape: tuple[int, ...], seed: int) -> dict[str, NeuralModule]:
+    """Random modules whose last layer is scaled up, so their outputs are near one-hot."""
+    modules = instantiate_modules(p, shape, seed=seed, hidden=(8,))
+    with torch.no_grad():
+        for m in modules.values():
+            last = m.net[-1]
+            assert isinstance(last, torch.nn.Linear)
+            last.weight.mul_(1000.0)
+            last.bias.mul_(1000.0)
+    return modules
+
+
+def confident(module: NeuralModule, images: torch.Tensor) -> bool:
+    """Every output puts more than 0.999 on one value."""
+    with torch.no_grad():
+        out = module(images)
+    top = out.max(-1).values if out.dim() == 2 else torch.maximum(out, 1 - out)
+    return bool((top > 0.999).all())
+
+
+LIST_PROGRAMS = [
+    "(lam (sum (map nn:digit#0 $0)))",
+    "(lam (maximum (map nn:digit#0 $0)))",
+    "(lam (count nn:pred#0 $0))",
+    "(lam (length (filter nn:pred#0 $0)))",
+    "(lam (sum (map nn:digit#0 (filter nn:pred#1 $0))))",
+    "(lam (count (lam (gt? (nn:digit#0 $0) 4)) $0))",
+    "(lam (+ (sum (map nn:digit#0 $0)) (count (lam (eq? (nn:digit#0 $0) 3)) $0)))",
+]
+
+
+@pytest.mark.parametrize("text", LIST_PROGRAMS)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(seed=st.integers(0, 10_000), lengths=st.lists(st.integers(0, 6), min_size=1, max_size=5))
+def test_soft_execution_equals_hard_execution_when_confident(
+    text: str, seed: int, lengths: list[int]
+) -> None:
+    p = program(text)
+    rng = np.random.default_rng(seed)
+    lists = [[rng.random((2, 2)).astype(np.float32) for _ in range(n)] for n in lengths]
+    modules = confident_modules(p, (2, 2), seed)
+    hard = Evaluator().function(bind(p, modules))
+    expected = [hard(xs) for xs in lists]
+    flat = [x for xs in lists for x in xs]
+    items = torch.as_tensor(np.stack(flat)) if flat else torch.zeros(0, 2, 2)
+    seg = torch.repeat_interleave(torch.arange(len(lists)), torch.tensor(lengths))
+    assume(all(confident(m, items) for m in modules.values()))
+    dist = soft_run(p, (SoftList(items, seg, len(lists)),), modules)
+    assert dist.shape[0] == len(lists)
+    assert [int(v) for v in dist.argmax(-1)] == expected
+    assert bool((dist.max(-1).values > 0.99).all())
+    assert torch.allclose(dist.sum(-1), torch.ones(len(lists)), atol=1e-4)
+
+
+def test_single_image_programs_agree_too() -> None:
+    p = program("(lam (not (eq? (nn:digit#0 $0) 2)))")
+    modules = confident_modules(p, (4,), 1)
+    xs = [np.random.default_rng(k).random(4).astype(np.float32) for k in range(20)]
+    hard = Evaluator().function(bind(p, modules))
+    soft = soft_run(p, (torch.as_tensor(np.stack(xs)),), modules)
+    assert [bool(v > 0.5) for v in soft] == [hard(x) for x in xs]
+
+
+def test_sum_and_count_are_exact_distributions() -> None:
+    a = torch.tensor([[0.2, 0.8, 0.0]])
+    b = torch.tensor([[0.5, 0.0, 0.5]])
+    assert torch.allclose(convolve(a, b), torch.tensor([[0.1, 0.4, 0.1, 0.4, 0.0]]))
+    # count of three independent coin flips with p = 0.5: Binomial(3, 0.5)
+    q = torch.full((3,), 0.5)
+    p = program("(lam (count (lam (gt? $0 0)) $0))")
+    ints = torch.stack([1 - q, q], dim=-1)
+    out = soft_run(p, (SoftList(ints, torch.zeros(3, dtype=torch.long), 1),), {})
+    assert torch.allclose(out, torch.tensor([[1, 3, 3, 1]]) / 8.0)
+
+
+def test_maximum_matches_enumeration() -> None:
+    dists = torch.tensor([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    p = program("(lam (maximum $0))")
+    out = soft_run(p, (SoftList(dists, torch.zeros(2, dtype=torch.long), 1),), {})[0]
+    expected = torch.zeros(3)
+    for i, j in itertools.product(range(3), range(3)):
+        expected[max(i, j)] += dists[0, i] * dists[1, j]
+    assert torch.allclose(out, expected)
+
+
+# --- learning inside a program ---------------------------------------------------------------
+
+
+def bright_lists(n: int, lengths: tuple[int, int], seed: int) -> list[tuple[list[Any], int]]:
+    """Lists of 2×2 images that are bright (class 1) or dark (class 0), plus noise."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        labels = rng.integers(0, 2, size=int(rng.integers(lengths[0], lengths[1] + 1)))
+        images = [
+            (np.full((2, 2), 0.8 * y + 0.1) + rng.normal(0, 0.1, (2, 2))).astype(np.float32)
+            for y in labels
+        ]
+        out.append((images, int(labels.sum())))
+    return out
+
+
+def count_task(n: int, seed: int = 0) -> Task:
+    train = [((xs,), y) for xs, y in bright_lists(n, (1, 4), seed)]
+    test = [((xs,), y) for xs, y in bright_lists(100, (5, 7), seed + 1)]
+    return make_task("count-bright", parse_type("list(image) -> int"), train, test, "digits")
+
+
+def is_bright_task(n: int, seed: int = 0) -> Task:
+    pairs = [(xs[0], y) for xs, y in bright_lists(n, (1, 1), seed)]
+    test = [(xs[0], y) for xs, y in bright_lists(100, (1, 1), seed + 1)]
+    return make_task(
+        "is-bright",
+        parse_type("image -> bool"),
+        [((x,), bool(y)) for x, y in pairs],
+        [((x,), bool(y)) for x, y in test],
+        "digits",
+    )
+
+
+def test_two_class_task_is_learned_from_counts_alone() -> None:
+    torch.manual_seed(0)
+    task = count_task(60)
+    p = program("(lam (count nn:pred#0 $0))")
+    data = encode_examples([(e.inputs, e.output) for e in task.train], task.request)
+    test = encode_examples([(e.inputs, e.output) for e in task.test], task.request)
+    train, val = data.split(0.2, 0)
+    modules = instantiate_modules(p, (2, 2))
+    before, _ = evaluate(p, test, modules)
+    result = train_program(p, train, val, modules, TrainConfig(epochs=60, patience=10, lr=0.03))
+    after, rmse = evaluate(p, test, modules)
+    assert result.trained and result.epochs > 0
+    assert after >= 0.95 > before  # longer lists than in training, labels never seen
+    assert rmse < 0.3
+
+
+def test_search_finds_the_counting_structure() -> None:
+    task = count_task(40)
+    synth = NeuralSynthesizer(max_candidates=4, epochs=40, patience=10, lr=0.03).fit(task)
+    assert synth.program_ is not None
+    assert canonical(synth.program_) == "(count nn:pred#0)"
+    assert synth.score(task) >= 0.9
+    assert synth.stats_.num_trained >= 2
+    assert synth.predict([([task.test[0].inputs[0][0]],)])[0] in (0, 1)
+
+
+def test_structures_equal_up_to_eta_and_numbering_are_proposed_once() -> None:
+    grammar = NeuralSynthesizer().grammar()
+    seen = [
+        canonical(p)
+        for p in itertools.islice(propose_programs(parse_type("list(image) -> int"), grammar), 30)
+    ]
+    assert len(seen) == len(set(seen))
+    assert "(count nn:pred#0)" in seen
+    assert canonical(program("(lam (count (lam (nn:pred#5 $0)) $0))")) == "(count nn:pred#0)"
+    assert redundant(program("(lam (sum (map (lam $0) (map nn:digit#0 $0))))"))
+
+
+# --- the library of modules ------------------------------------------------------------------
+
+
+def test_modules_round_trip_through_safetensors_bit_for_bit() -> None:
+    module = NeuralModule(ModuleSpec("digit", 64, (16,)))
+    data = weights_bytes(module)
+    again = module_from_bytes(module.spec, data)
+    assert weights_bytes(again) == data
+    for (k, a), (k2, b) in zip(
+        module.state_dict().items(), again.state_dict().items(), strict=True
+    ):
+        assert k == k2 and torch.equal(a, b)
+    assert ModuleSpec.from_json(module.spec.to_json()) == module.spec
+    with pytest.raises(HyloError, match="do not fit"):
+        module_from_bytes(ModuleSpec("pred", 64, (16,)), data)
+
+
+def test_modules_round_trip_through_the_library_store(tmp_path: Path) -> None:
+    module = NeuralModule(ModuleSpec("pred", 4, (8,)))
+    with open_library(tmp_path / "lib.db", domain="digits") as store:
+        ref = ModuleLibrary(store).save(module, "is-bright/pred", {"task": "is-bright"})
+    with open_library(tmp_path / "lib.db", create=False) as store:
+        library = ModuleLibrary(store)
+        loaded = library.load(ref)
+        assert weights_bytes(loaded) == weights_bytes(module)
+        assert [m.id for m in library.modules("pred")] == [ref]
+        assert library.modules("digit") == []
+        assert not any(q.requires_grad for q in loaded.parameters())
+
+
+def test_library_module_is_reused_not_retrained(tmp_path: Path) -> None:
+    with open_library(tmp_path / "lib.db", domain="digits") as store:
+        library = ModuleLibrary(store)
+        first = NeuralSynthesizer(max_candidates=2, epochs=60, patience=10, lr=0.03)
+        first.fit(is_bright_task(60))
+        stored = first.save_modules(
+            library, is_bright_task(60), {"accuracy": first.score(is_bright_task(60))}
+        )
+        (module_id,) = [m.id for m in library.modules()]
+        assert show(stored) == f"(lam (nn:pred@{module_id} $0))"
+        weights = weights_bytes(library.load(module_id))
+
+        task = count_task(10)
+        second = NeuralSynthesizer(library=library, max_candidates=3, epochs=5, finetune=False).fit(
+            task
+        )
+        assert second.program_ is not None
+        assert canonical(second.program_) == f"(count nn:pred@{module_id})"
+        reused = [c for c in second.stats_.candidates if f"@{module_id}" in c.program]
+        assert reused and not reused[0].trained and reused[0].epochs == 0
+        assert second.score(task) >= 0.95
+        second.save_modules(library, task, {})
+        assert [m.id for m in library.modules()] == [module_id]  # nothing new to keep
+        assert weights_bytes(library.load(module_id)) == weights
