@@ -1,0 +1,354 @@
+"""hylo AutoML vs plain Optuna TPE vs random search, at equal wall-clock budgets.
+
+Run (about 8–10 minutes on a quiet 2-core machine):
+
+    nice -n 10 .venv/bin/python benchmarks/automl.py --json results/automl.json
+
+Three measurements:
+
+1. **Search** — on digits, breast_cancer and wine, for each seed: hylo AutoML (warm
+   started from a library holding runs on the *other* datasets only, and without it),
+   Optuna TPE over a fixed MLP space (15 epochs per trial, and 6 as hylo's fresh
+   trials), and random search over that space, each for the same wall-clock budget.
+   Reported: best test accuracy at the end, and the time hylo needs to reach the
+   validation accuracy Optuna TPE (15 epochs) ends with (the goal: at most half of the
+   time Optuna TPE needs for it).
+2. **Weight inheritance** — the same evolutionary search with children inheriting
+   their parent's weights (trained 3 epochs) vs every child retrained from scratch
+   (6 epochs, as a fresh trial): training epochs spent, across the whole search, until the best
+   validation accuracy reaches the target (the best the from-scratch search reaches).
+   Goal: <= 30 %.
+3. **Controlled inheritance** — children of a trained parent (random Net2Net and
+   ordinary mutations): epochs each needs to reach 98 % of its parent's validation
+   accuracy when it inherits the parent's weights vs when it starts from scratch.
+4. **Warm start** — time to reach the target with and without the library: the two
+   hylo rows of part 1 (past tasks: the other datasets), and digits after runs on
+   digits 0–4 and 5–9 (related tasks: configurations and weights carry over).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from hylo.automl import (
+    AutoML,
+    Dataset,
+    Network,
+    TrainConfig,
+    accuracy,
+    build_network,
+    deepen,
+    deepen_targets,
+    load_dataset,
+    mutate,
+    optuna_mlp_search,
+    parse_architecture,
+    record_run,
+    split,
+    train,
+    warm_start_configs,
+    widen,
+    widen_targets,
+)
+from hylo.library import open_library
+
+DATASETS = ("digits", "breast_cancer", "wine")
+METHODS = ("optuna-tpe", "optuna-tpe-6ep", "random", "hylo", "hylo-cold")
+
+
+def time_to(history: list[dict[str, float]], target: float, key: str = "seconds") -> float | None:
+    """When the best validation accuracy first reached ``target`` (None: never)."""
+    for h in history:
+        if h["best_val_accuracy"] >= target - 1e-9:
+            return h[key]
+    return None
+
+
+def fill_library(path: Path, budget_s: float) -> None:
+    """Past experience: one hylo run per dataset (on another split seed than the tests)."""
+    with open_library(path) as store:
+        for name in DATASETS:
+            data = load_dataset(name, seed=100)
+            automl = AutoML(budget_s=budget_s, seed=100).fit(data)
+            record_run(store, automl, data)
+            print(f"library: {name} best val {automl.best_.val_accuracy:.3f}", flush=True)
+
+
+def search_runs(library: Path, budget_s: float, seeds: list[int]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for name in DATASETS:
+        for seed in seeds:
+            data = load_dataset(name, seed=seed)
+            with open_library(library) as store:
+                warm = warm_start_configs(store, data.features(), exclude=name)
+            runs: dict[str, Any] = {}
+            for method in METHODS:
+                if method in ("optuna-tpe", "optuna-tpe-6ep", "random"):
+                    sampler = "random" if method == "random" else "tpe"
+                    epochs = 6 if method == "optuna-tpe-6ep" else 15
+                    res = optuna_mlp_search(
+                        data, budget_s, sampler=sampler, seed=seed, epochs=epochs
+                    )
+                    best, history = res.best, res.history
+                else:
+                    automl = AutoML(
+                        budget_s=budget_s, seed=seed, warm_start=warm if method == "hylo" else ()
+                    ).fit(data)
+                    best, history = automl.best_, automl.history_
+                runs[method] = {
+                    "test_accuracy": best.test_accuracy,
+                    "val_accuracy": best.val_accuracy,
+                    "architecture": best.architecture,
+                    "history": history,
+                }
+            target = runs["optuna-tpe"]["val_accuracy"]
+            row = {"dataset": name, "seed": seed, "target_val": target}
+            for method, run in runs.items():
+                row[method] = {
+                    "test_accuracy": run["test_accuracy"],
+                    "val_accuracy": run["val_accuracy"],
+                    "seconds_to_target": time_to(run["history"], target),
+                    "architecture": run["architecture"],
+                }
+            rows.append(row)
+            print(_search_line(row), flush=True)
+    return rows
+
+
+def _search_line(row: dict[str, Any]) -> str:
+    parts = [f"{row['dataset']:>13} s{row['seed']} target {row['target_val']:.3f}"]
+    for m in METHODS:
+        r = row[m]
+        t = r["seconds_to_target"]
+        parts.append(f"{m} test {r['test_accuracy']:.3f} t {'never' if t is None else f'{t:.1f}s'}")
+    return " | ".join(parts)
+
+
+def inheritance_runs(budget_s: float, seeds: list[int]) -> list[dict[str, Any]]:
+    rows = []
+    for name in ("digits", "breast_cancer"):
+        for seed in seeds:
+            data = load_dataset(name, seed=seed)
+            with_inh = AutoML(budget_s=budget_s, seed=seed, inherit=True).fit(data)
+            scratch = AutoML(budget_s=budget_s, seed=seed, inherit=False).fit(data)
+            target = scratch.best_.val_accuracy
+            row = {
+                "dataset": name,
+                "seed": seed,
+                "target_val": target,
+                "inherit_epochs": time_to(with_inh.history_, target, "epochs"),
+                "scratch_epochs": time_to(scratch.history_, target, "epochs"),
+                "inherit_seconds": time_to(with_inh.history_, target),
+                "scratch_seconds": time_to(scratch.history_, target),
+                "inherit_best_val": with_inh.best_.val_accuracy,
+                "inherit_test": with_inh.best_.test_accuracy,
+                "scratch_test": scratch.best_.test_accuracy,
+            }
+            rows.append(row)
+            print(
+                f"inheritance {name} s{seed}: target {target:.3f}; epochs to target "
+                f"{row['inherit_epochs']} (inherit) vs {row['scratch_epochs']} (scratch)",
+                flush=True,
+            )
+    return rows
+
+
+def related_warm_start(budget_s: float, seeds: list[int]) -> list[dict[str, Any]]:
+    """Warm start after related tasks: digits 0–4 and 5–9 seen before, then all digits.
+
+    Time until the best validation accuracy reaches what the search without the
+    library ends with, with and without the library (configurations and weights).
+    """
+    from sklearn.datasets import load_digits  # type: ignore[import-untyped]
+
+    raw = load_digits()
+    x, y = raw.images[:, None, :, :] / 16.0, raw.target
+    rows = []
+    for seed in seeds:
+        with tempfile.TemporaryDirectory() as tmp, open_library(Path(tmp) / "lib.hylo") as store:
+            for name, mask in (("digits-0to4", y < 5), ("digits-5to9", y >= 5)):
+                past = split(name, x[mask], y[mask], seed=100 + seed)
+                record_run(store, AutoML(budget_s=budget_s, seed=100 + seed).fit(past), past)
+            data = split("digits-all", x, y, seed=seed)
+            warm = warm_start_configs(store, data.features())
+        cold = AutoML(budget_s=budget_s, seed=seed).fit(data)
+        hot = AutoML(budget_s=budget_s, seed=seed, warm_start=warm).fit(data)
+        target = cold.best_.val_accuracy
+        row = {
+            "seed": seed,
+            "target_val": target,
+            "with_library_seconds": time_to(hot.history_, target),
+            "without_library_seconds": time_to(cold.history_, target),
+            "with_library_test": hot.best_.test_accuracy,
+            "without_library_test": cold.best_.test_accuracy,
+            "transferred": sum(w.weights is not None for w in warm),
+        }
+        rows.append(row)
+        print(
+            f"warm start after related tasks, digits s{seed}: target {target:.3f}; "
+            f"{row['with_library_seconds']} s with library vs "
+            f"{row['without_library_seconds']} s without",
+            flush=True,
+        )
+    return rows
+
+
+def epochs_to(net: Network, data: Dataset, target: float, max_epochs: int, seed: int) -> int | None:
+    """Training epochs until validation accuracy reaches ``target`` (0: it starts there)."""
+    if accuracy(net, data.x_val, data.y_val) >= target:
+        return 0
+    curve = train(net, data, TrainConfig(lr=3e-3, epochs=max_epochs, seed=seed)).curve
+    return next((i + 1 for i, v in enumerate(curve) if v >= target), None)
+
+
+def controlled_inheritance(seeds: list[int], children: int = 6) -> list[dict[str, Any]]:
+    """Each child of a trained parent: epochs to the parent's accuracy, inherited vs fresh.
+
+    Children come from random mutations (Net2Net widen/deepen and ordinary ones); a
+    child "reaches the target" at 98 % of its parent's validation accuracy; the
+    fresh copy has the same architecture with new random weights. A child that
+    reaches it neither way within 30 epochs (a worse architecture) is left out; one
+    that reaches it only one way counts 30 epochs for the other.
+    """
+    rows = []
+    parents = {
+        "digits": "(lam (dense_10 (relu (dense_64 (flatten (maxpool (relu (conv_3_16 $0))))))))",
+        "breast_cancer": "(lam (dense_2 (relu (dense_32 (relu (dense_32 $0))))))",
+    }
+    for name, text in parents.items():
+        for seed in seeds:
+            data = load_dataset(name, seed=seed)
+            rng = np.random.default_rng(seed)
+            torch.manual_seed(seed)
+            parent = build_network(parse_architecture(text), data.input_type)
+            fit = train(parent, data, TrainConfig(lr=3e-3, epochs=20, seed=seed))
+            target = 0.98 * fit.val_accuracy
+            inh_total = scratch_total = skipped = 0
+            kinds = []
+            for _ in range(children):
+                kind = str(rng.choice(["widen", "deepen", "ordinary"]))
+                child = _mutant(parent, kind, rng)
+                fresh = build_network(child.program, data.input_type)
+                a = epochs_to(child, data, target, 30, seed)
+                b = epochs_to(fresh, data, target, 30, seed)
+                if a is None and b is None:  # the target is out of this architecture's reach
+                    skipped += 1
+                    continue
+                inh_total += 30 if a is None else a
+                scratch_total += 30 if b is None else b
+                kinds.append(kind)
+            rows.append(
+                {
+                    "dataset": name,
+                    "seed": seed,
+                    "target_val": target,
+                    "mutations": kinds,
+                    "inherit_epochs": inh_total,
+                    "scratch_epochs": scratch_total,
+                    "unreachable_children": skipped,
+                }
+            )
+            print(
+                f"controlled inheritance {name} s{seed}: {children} children, epochs to 98% of "
+                f"parent: {inh_total} (inherit) vs {scratch_total} (scratch)",
+                flush=True,
+            )
+    return rows
+
+
+def _mutant(parent: Network, kind: str, rng: np.random.Generator) -> Network:
+    if kind == "widen":
+        key = str(rng.choice(widen_targets(parent)))
+        width = int(next(i.name for i in parent.info if i.key == key).rsplit("_", 1)[1])
+        return widen(parent, key, 2 * width, rng)
+    if kind == "deepen":
+        return deepen(parent, str(rng.choice(deepen_targets(parent))))
+    return mutate(parent, rng)[0]
+
+
+def summary(
+    search: list[dict[str, Any]],
+    inherit: list[dict[str, Any]],
+    controlled: list[dict[str, Any]],
+    related: list[dict[str, Any]],
+) -> dict[str, Any]:
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None or b <= 0 else a / b
+
+    out: dict[str, Any] = {}
+    for m in METHODS:
+        out[f"mean_test_{m}"] = statistics.mean(r[m]["test_accuracy"] for r in search)
+    hylo_vs_tpe = [
+        ratio(r["hylo"]["seconds_to_target"], r["optuna-tpe"]["seconds_to_target"]) for r in search
+    ]
+    warm_vs_cold = [
+        ratio(r["hylo"]["seconds_to_target"], r["hylo-cold"]["seconds_to_target"]) for r in search
+    ]
+    inh = [ratio(r["inherit_epochs"], r["scratch_epochs"]) for r in inherit]
+    out["hylo_time_over_tpe_time"] = hylo_vs_tpe
+    out["hylo_reached_tpe_best"] = sum(x is not None for x in hylo_vs_tpe)
+    out["median_hylo_time_over_tpe_time"] = _median(hylo_vs_tpe)
+    out["median_warm_over_cold_time"] = _median(warm_vs_cold)
+    out["inherit_epochs_over_scratch"] = inh
+    out["median_inherit_epochs_over_scratch"] = _median(inh)
+    out["related_warm_over_cold_time"] = [
+        ratio(r["with_library_seconds"], r["without_library_seconds"]) for r in related
+    ]
+    out["hylo_time_over_tpe6_time"] = [
+        ratio(r["hylo"]["seconds_to_target"], r["optuna-tpe-6ep"]["seconds_to_target"])
+        for r in search
+    ]
+    out["controlled_inherit_over_scratch"] = sum(r["inherit_epochs"] for r in controlled) / max(
+        1, sum(r["scratch_epochs"] for r in controlled)
+    )
+    return out
+
+
+def _median(xs: list[float | None]) -> float | None:
+    # A run that never reached the target counts as infinitely slow.
+    vals = [float("inf") if x is None else x for x in xs]
+    return statistics.median(vals) if vals else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=float, default=8.0, help="seconds per search")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    start = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        library = Path(tmp) / "past.hylo"
+        fill_library(library, args.budget)
+        search = search_runs(library, args.budget, args.seeds)
+    inherit = inheritance_runs(args.budget * 1.5, args.seeds)
+    controlled = controlled_inheritance(args.seeds)
+    related = related_warm_start(args.budget, args.seeds)
+    result = {
+        "budget_s": args.budget,
+        "seeds": args.seeds,
+        "search": search,
+        "inheritance": inherit,
+        "controlled_inheritance": controlled,
+        "related_warm_start": related,
+        "summary": summary(search, inherit, controlled, related),
+        "total_seconds": time.time() - start,
+    }
+    print(json.dumps(result["summary"], indent=2))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
