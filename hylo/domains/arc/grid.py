@@ -23,7 +23,7 @@ it came from.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -43,7 +43,30 @@ def _frozen(array: NDArray[Any]) -> Array:
     return out
 
 
-class Grid:
+class _ValueSemantics:
+    """Equality and a cached hash through ``key``: grids and objects are dictionary keys
+    on the search's hot path (observational equivalence), so the hash is computed once."""
+
+    __slots__ = ("_hash",)
+    _hash: int | None
+
+    @property
+    def key(self) -> Hashable:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self is other or (isinstance(other, _ValueSemantics) and self.key == other.key)
+
+    def __hash__(self) -> int:
+        cached: int | None = self._hash
+        if cached is None:
+            cached = self._hash = hash(self.key)
+        return cached
+
+
+class Grid(_ValueSemantics):
     """An immutable grid of colours 0–9, 1×1 to 30×30.
 
     Build one with :meth:`from_lists` (validated) or ``Grid(array)`` from any 2-D
@@ -53,7 +76,7 @@ class Grid:
     Grid(1x3: 123)
     """
 
-    __slots__ = ("_bg", "_hash", "_key", "array")
+    __slots__ = ("_bg", "_key", "array")
 
     array: Array
 
@@ -143,16 +166,6 @@ class Grid:
             self._bg = int(np.bincount(self.array.ravel(), minlength=NUM_COLORS).argmax())
         return self._bg
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Grid):
-            return NotImplemented
-        return self is other or self.key == other.key
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(self.key)
-        return self._hash
-
     def __reduce__(self) -> tuple[Any, ...]:
         return (Grid, (self.array, self._bg))
 
@@ -207,7 +220,7 @@ def is_grid_lists(value: Any) -> bool:
     return True
 
 
-class Obj:
+class Obj(_ValueSemantics):
     """An object: a patch (``-1`` outside the object) at (``top``, ``left``) of a grid.
 
     Equal and hashed by ``(top, left, patch)``. Build one from a grid and a boolean
@@ -218,7 +231,7 @@ class Obj:
     (3, 3, (2, 2))
     """
 
-    __slots__ = ("_hash", "_key", "left", "patch", "top")
+    __slots__ = ("_key", "left", "patch", "top")
 
     def __init__(self, patch: NDArray[Any], top: int = 0, left: int = 0) -> None:
         arr = np.asarray(patch)
@@ -274,16 +287,6 @@ class Obj:
         """The most common colour of the object's cells (ties: smaller colour)."""
         cells = self.patch[self.patch >= 0]
         return int(np.bincount(cells, minlength=NUM_COLORS).argmax())
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Obj):
-            return NotImplemented
-        return self is other or self.key == other.key
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(self.key)
-        return self._hash
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Obj, (self.patch, self.top, self.left))
