@@ -1,4 +1,4 @@
-"""Fitting a program's parameters: gradient-free now (CMA-ES, OpenAI-ES), gradient later.
+"""Fitting a program's parameters: gradient-free (CMA-ES, OpenAI-ES) and by gradient.
 
 A program's numeric constants left open by search are parameters ``#c0``, ``#c1``,
 … (:class:`~hylo.lang.program.Param`). A :class:`Fitter` finds their values:
@@ -9,6 +9,9 @@ A program's numeric constants left open by search are parameters ``#c0``, ``#c1`
 >>> result = fit_program(scale, [((x,), 2.5 * x) for x in (1.0, 2.0, 3.0)], "mae")
 >>> round(result.params[0], 4)
 2.5
+
+Neural weights are trained by :mod:`hylo.train.neural` (torch, imported on demand);
+:mod:`hylo.train.hybrid` fits programs that have both.
 
 Layer: imports ``lang`` and ``domains``; ``search`` may import it.
 """

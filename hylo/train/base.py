@@ -16,10 +16,10 @@ Two kinds of fitter implement it:
   turns failures into :data:`FAILURE_LOSS`, and stops the search when the
   :class:`FitBudget` is spent. :class:`~hylo.train.random_search.RandomSearchFitter`
   is the reference implementation; CMA-ES and OpenAI-ES are the real ones.
-* a gradient fitter (torch, for neural modules; not written yet) subclasses
-  :class:`Fitter` directly with ``supports_gradients = True``. It needs more than
-  a black box: it reads the program, the examples and the loss function from a
-  :class:`~hylo.train.programs.ExampleObjective` to run them differentiably.
+* the gradient fitter of neural modules, :func:`hylo.train.neural.train_program`
+  (Adam through the differentiable interpreter), needs more than a black box: the
+  program and its examples as tensors. :func:`hylo.train.hybrid.fit_hybrid` fits a
+  program with both kinds of parameter in one call, alternating the two fitters.
 
 >>> from hylo.lang import FLOAT, Param
 >>> from hylo.train.random_search import RandomSearchFitter

@@ -64,13 +64,17 @@ class CMAESFitter(GradientFreeFitter):
     def minimize(self, problem: FitProblem) -> None:
         import cma  # type: ignore[import-untyped]  # loads slowly: import when fitting
 
+        # cma fails on a single integer variable (its step-size limits need two
+        # dimensions): search one padding coordinate more and ignore it.
+        n = problem.dimension
+        x0 = np.append(problem.x0, 0.0) if n == 1 else problem.x0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cma warns about flat fitness and such
-            es = cma.CMAEvolutionStrategy(problem.x0, self.sigma0, self._options(problem))
+            es = cma.CMAEvolutionStrategy(x0, self.sigma0, self._options(problem))
             problem(problem.x0)  # never end worse than the starting point (a warm start)
             while not es.stop():
                 xs = es.ask()
-                es.tell(xs, [problem(x) for x in xs])
+                es.tell(xs, [problem(x[:n]) for x in xs])
 
     def _options(self, problem: FitProblem) -> dict[str, Any]:
         rng = problem.rng

@@ -73,3 +73,11 @@ def test_seeded_runs_agree_across_processes() -> None:
         )
         runs.append(json.loads(out.stdout))
     assert runs[0] == runs[1]
+
+
+def test_one_integer_parameter() -> None:
+    # cma itself fails on a single integer variable; the fitter pads the search
+    p = program("(lam (+. $0 (float #c0:int)))")
+    examples = [((x,), x + 6) for x in (0.0, 1.0, 2.0)]
+    result = fit_program(p, examples, "mae", CMAESFitter(sigma0=2.0))
+    assert result.params == (6,)

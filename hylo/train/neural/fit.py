@@ -55,6 +55,9 @@ __all__ = [
     "instantiate_modules",
     "module_names",
     "predict",
+    "restore_weights",
+    "snapshot_weights",
+    "soft_loss",
     "train_program",
 ]
 
@@ -243,33 +246,36 @@ def train_program(
     val: EncodedExamples,
     modules: Mapping[str, NeuralModule],
     config: TrainConfig = TrainConfig(),
+    params: Sequence[float] = (),
 ) -> TrainResult:
     """Fit the trainable modules of ``program`` end to end by the likelihood of outputs.
 
     Programs without trainable modules are only evaluated (nothing is retrained).
+    ``params`` are the values of the program's parameters ``#c<i>`` (held fixed
+    here; :func:`hylo.train.hybrid.fit_hybrid` fits both).
     """
     start = time.perf_counter()
-    params = [q for m in modules.values() for q in m.parameters() if q.requires_grad]
-    best = _scores(program, val, modules)
-    if not params or config.epochs == 0:
+    best = _scores(program, val, modules, params)
+    weights = [q for m in modules.values() for q in m.parameters() if q.requires_grad]
+    if not weights or config.epochs == 0:
         return TrainResult(best[1], best[0], 0, time.perf_counter() - start, False)
-    opt = torch.optim.Adam(params, lr=config.lr)
+    opt = torch.optim.Adam(weights, lr=config.lr)
     gen = torch.Generator().manual_seed(config.seed)
-    best_state = _state(modules)
+    best_state = snapshot_weights(modules)
     history: list[tuple[float, float]] = []
     since, epochs = 0, 0
     while epochs < config.epochs:
         epochs += 1
-        _epoch(program, train, modules, opt, config.batch_size, gen)
-        acc, loss = _scores(program, val, modules)
+        _epoch(program, train, modules, opt, config.batch_size, gen, params)
+        acc, loss = _scores(program, val, modules, params)
         history.append((acc, loss))
         if loss < best[1] - 1e-4:  # the likelihood, not accuracy: tiny validation sets tie
-            best, best_state, since = (acc, loss), _state(modules), 0
+            best, best_state, since = (acc, loss), snapshot_weights(modules), 0
         else:
             since += 1
             if since >= config.patience:
                 break
-    _restore(modules, best_state)
+    restore_weights(modules, best_state)
     return TrainResult(best[1], best[0], epochs, time.perf_counter() - start, True, history)
 
 
@@ -280,13 +286,14 @@ def _epoch(
     opt: torch.optim.Optimizer,
     batch_size: int,
     gen: torch.Generator,
+    params: Sequence[float],
 ) -> None:
     for m in modules.values():
         m.train()
     perm = torch.randperm(len(data), generator=gen)
     for i in range(0, len(data), batch_size):
         inputs, targets = data.select(perm[i : i + batch_size])
-        loss = _loss(soft_run(program, inputs, modules), targets, data.output)
+        loss = _loss(soft_run(program, inputs, modules, params=params), targets, data.output)
         opt.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
@@ -302,13 +309,13 @@ def _loss(out: Any, targets: torch.Tensor, kind: str) -> torch.Tensor:
     return -torch.log(dist.gather(1, targets[:, None]).clamp_min(1e-9)).mean()
 
 
-def _state(modules: Mapping[str, NeuralModule]) -> dict[str, dict[str, torch.Tensor]]:
+def snapshot_weights(modules: Mapping[str, NeuralModule]) -> dict[str, dict[str, torch.Tensor]]:
     return {
         k: {n: t.detach().clone() for n, t in m.state_dict().items()} for k, m in modules.items()
     }
 
 
-def _restore(
+def restore_weights(
     modules: Mapping[str, NeuralModule], state: dict[str, dict[str, torch.Tensor]]
 ) -> None:
     for k, m in modules.items():
@@ -316,16 +323,31 @@ def _restore(
 
 
 def _scores(
-    program: Program, data: EncodedExamples, modules: Mapping[str, NeuralModule]
+    program: Program,
+    data: EncodedExamples,
+    modules: Mapping[str, NeuralModule],
+    params: Sequence[float] = (),
 ) -> tuple[float, float]:
     """(hard accuracy, soft loss) on ``data``."""
     with torch.no_grad():
-        acc, _ = evaluate(program, data, modules)
+        acc, _ = evaluate(program, data, modules, params)
+        return acc, soft_loss(program, data, modules, params)
+
+
+def soft_loss(
+    program: Program,
+    data: EncodedExamples,
+    modules: Mapping[str, NeuralModule],
+    params: Sequence[float] = (),
+) -> float:
+    """Mean negative log-likelihood of ``data``'s outputs under the soft program."""
+    with torch.no_grad():
         losses = [
-            float(_loss(soft_run(program, inputs, modules), targets, data.output)) * len(targets)
+            float(_loss(soft_run(program, inputs, modules, params=params), targets, data.output))
+            * len(targets)
             for inputs, targets in _chunks(data)
         ]
-    return acc, sum(losses) / len(data)
+    return sum(losses) / len(data)
 
 
 def _chunks(data: EncodedExamples, size: int = 512) -> list[tuple[tuple[Any, ...], torch.Tensor]]:
@@ -338,7 +360,10 @@ def _chunks(data: EncodedExamples, size: int = 512) -> list[tuple[tuple[Any, ...
 
 
 def predict(
-    program: Program, data: EncodedExamples, modules: Mapping[str, NeuralModule]
+    program: Program,
+    data: EncodedExamples,
+    modules: Mapping[str, NeuralModule],
+    params: Sequence[float] = (),
 ) -> torch.Tensor:
     """Hard predictions (argmax modules, discrete execution): ints, or 0./1. for bools."""
     for m in modules.values():
@@ -346,16 +371,19 @@ def predict(
     outs: list[torch.Tensor] = []
     with torch.no_grad():
         for inputs, _ in _chunks(data):
-            out = soft_run(program, inputs, modules, hard=True)
+            out = soft_run(program, inputs, modules, hard=True, params=params)
             outs.append(out.argmax(-1) if data.output == "int" else (out > 0.5).float())
     return torch.cat(outs)
 
 
 def evaluate(
-    program: Program, data: EncodedExamples, modules: Mapping[str, NeuralModule]
+    program: Program,
+    data: EncodedExamples,
+    modules: Mapping[str, NeuralModule],
+    params: Sequence[float] = (),
 ) -> tuple[float, float]:
     """(accuracy, RMSE) of hard predictions; RMSE is 0 for boolean outputs."""
-    pred = predict(program, data, modules)
+    pred = predict(program, data, modules, params)
     acc = float((pred == data.targets).float().mean())
     rmse = 0.0
     if data.output == "int":

@@ -22,9 +22,11 @@ execution.
 
 Supported subset: ``lam``, variables, application (also of lambdas and partial
 applications), inventions, the :data:`~hylo.domains.digits.DIGITS` primitives
-(``map filter count length sum maximum + eq? gt? not if 0…9``) and neural
-modules; integers are non-negative; lists are not nested. Anything else raises
-:class:`UnsupportedProgram`.
+(``map filter count length sum maximum + eq? gt? not if 0…9``), neural
+modules and ``int`` parameters ``#c<i>:int`` (constants whose values come from
+``params``: discrete, so a gradient-free fitter chooses them, see
+:mod:`hylo.train.hybrid`); integers are non-negative; lists are not nested.
+Anything else raises :class:`UnsupportedProgram`.
 
 >>> import torch
 >>> from hylo.domains.digits import DIGITS
@@ -50,10 +52,13 @@ from hylo.lang.program import (
     Application,
     Index,
     Invented,
+    Param,
     Primitive,
     Program,
+    show,
     spine,
 )
+from hylo.lang.types import INT
 from hylo.train.neural.modules import ModuleRef, NeuralModule
 
 __all__ = ["SoftList", "UnsupportedProgram", "soft_run"]
@@ -85,6 +90,7 @@ class _Context:
     modules: Mapping[str, NeuralModule]
     hard: bool
     rows: int
+    params: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,15 +110,19 @@ def soft_run(
     inputs: Sequence[Any],
     modules: Mapping[str, NeuralModule],
     hard: bool = False,
+    params: Sequence[float] = (),
 ) -> Any:
-    """Run ``program`` (a ``lam`` per input) on a batch; see the module docstring."""
+    """Run ``program`` (a ``lam`` per input) on a batch; see the module docstring.
+
+    ``params`` gives parameter ``#c<i>`` the value ``params[i]``.
+    """
     rows = _rows(inputs[0]) if inputs else 1
     p = program
     for _ in inputs:
         if not isinstance(p, Abstraction):
             raise UnsupportedProgram(f"expected one lam per input ({len(inputs)}) in {program}")
         p = p.body
-    ctx = _Context(modules, hard, rows)
+    ctx = _Context(modules, hard, rows, tuple(params))
     return _ev(p, tuple(reversed(inputs)), ctx)
 
 
@@ -135,6 +145,8 @@ def _ev(p: Program, env: tuple[Any, ...], ctx: _Context) -> Any:
         return _ev(p.body, (), ctx)
     if isinstance(p, Primitive):
         return _call(_Partial(p, ()), [], ctx)
+    if isinstance(p, Param):
+        return _param(p, ctx)
     if isinstance(p, Application):
         head, args = spine(p)
         values = [_ev(a, env, ctx) for a in args]
@@ -193,6 +205,19 @@ def _module(name: str, x: Any, ctx: _Context) -> torch.Tensor:
     return out
 
 
+def _param(p: Param, ctx: _Context) -> torch.Tensor:
+    if p.tp != INT:
+        raise UnsupportedProgram(f"{show(p)}: only int parameters run differentiably")
+    if p.index >= len(ctx.params):
+        raise HyloError(
+            f"no value for {show(p)}: pass params with one value per parameter, #c0 first"
+        )
+    k = round(ctx.params[p.index])
+    if k < 0:
+        raise UnsupportedProgram(f"{show(p)} = {k}: integers are non-negative here")
+    return _constant(k, ctx.rows)
+
+
 def _constant(k: int, rows: int) -> torch.Tensor:
     out = torch.zeros(rows, k + 1)
     out[:, k] = 1.0
@@ -225,7 +250,7 @@ _NESTED = _Nested()
 def _elementwise(f: Any, xs: Any, ctx: _Context) -> Any:
     if not isinstance(xs, SoftList):
         raise UnsupportedProgram("expected a list")
-    inner = _Context(ctx.modules, ctx.hard, int(xs.seg.shape[0]))
+    inner = _Context(ctx.modules, ctx.hard, int(xs.seg.shape[0]), ctx.params)
     return _call(_lift(f, xs.seg), [xs.items], inner)
 
 
