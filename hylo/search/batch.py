@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import signal
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -626,7 +627,15 @@ def _metadata() -> dict[str, Any]:
 
 @contextmanager
 def _progress_bar(total: int, enabled: bool) -> Iterator[OnResult]:
-    """A Rich progress bar over tasks that counts solved ones (a no-op when disabled)."""
+    """A Rich progress bar over tasks that counts solved ones (a no-op when disabled).
+
+    When standard error is not a terminal (a log file, CI), a bar would print
+    nothing until the end: one plain line per task is written instead.
+    """
+    console = Console(stderr=True)
+    if enabled and not console.is_terminal:
+        yield _progress_lines(total)
+        return
     progress = Progress(
         SpinnerColumn(),
         TextColumn("[bold]benchmark[/]"),
@@ -634,7 +643,7 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[OnResult]:
         MofNCompleteColumn(),
         TextColumn("solved {task.fields[solved]}"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=console,
         transient=True,
         disable=not enabled,
     )
@@ -648,3 +657,23 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[OnResult]:
 
     with progress:
         yield advance
+
+
+def _progress_lines(total: int) -> OnResult:
+    """A progress callback that prints ``[done/total] name: solved …`` lines to stderr."""
+    done = solved = 0
+    start = time.perf_counter()
+
+    def line(outcome: TaskOutcome) -> None:
+        nonlocal done, solved
+        done, solved = done + 1, solved + outcome.solved
+        state = "right" if outcome.test_correct else "fits" if outcome.solved else "unsolved"
+        elapsed = time.perf_counter() - start
+        print(
+            f"[{done}/{total}] {outcome.name}: {state} ({outcome.search_seconds:.1f} s); "
+            f"solved {solved}, {elapsed:.0f} s elapsed",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return line

@@ -149,6 +149,14 @@ def test_run_benchmark_solves_and_keeps_order(workers: int) -> None:
     assert data["summary"]["solved"] == 3
 
 
+def test_progress_without_a_terminal_is_one_line_per_task(capsys) -> None:
+    tasks = [length_task("first"), length_task("second")]
+    run_benchmark(tasks, timeout_s=5.0, workers=0, progress=True)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("[1/2] first: right (")
+    assert lines[1].startswith("[2/2] second: right (") and "solved 2" in lines[1]
+
+
 def test_worker_crash_is_one_failed_task() -> None:
     tasks = [length_task("ok1"), length_task("bad"), length_task("ok2"), length_task("ok3")]
     report = run_benchmark(tasks, timeout_s=5.0, workers=2, solver=crash_on_bad)
