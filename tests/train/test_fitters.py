@@ -44,6 +44,14 @@ def test_reduces_a_smooth_loss(make) -> None:  # type: ignore[no-untyped-def]
     assert bowl(result.params) == result.loss
 
 
+@pytest.mark.parametrize("tp", [FLOAT, INT])
+def test_one_parameter(make, tp) -> None:  # type: ignore[no-untyped-def]
+    # one constant, e.g. a threshold: a dimension that some libraries treat specially
+    result = make(0).fit(Param(0, tp), lambda c: abs(c[0] - 3), budget=400)
+    assert abs(result.params[0] - 3) < 0.5
+    assert type(result.params[0]) is (int if tp == INT else float)
+
+
 def test_result_bookkeeping(make) -> None:  # type: ignore[no-untyped-def]
     result = make(0).fit(TWO, bowl, budget=100)
     assert 1 <= result.evaluations <= 100
