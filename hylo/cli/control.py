@@ -23,7 +23,11 @@ __all__ = ["bench_control"]
 
 
 def bench_control(
-    env: str | None, json_out: Path | None, timeout_s: float = 300.0, episodes: int = 100
+    env: str | None,
+    json_out: Path | None,
+    timeout_s: float = 300.0,
+    episodes: int = 100,
+    max_env_steps: int = 200_000,
 ) -> None:
     """Run the control benchmark on ``env`` (every environment when ``None``), print and save.
 
@@ -34,7 +38,7 @@ def bench_control(
         fail(
             f"unknown environment {env!r}; the control environments are: {', '.join(CONTROL_ENVS)}"
         )
-    search = PolicySearch(timeout_s=timeout_s)
+    search = PolicySearch(max_env_steps=max_env_steps, timeout_s=timeout_s)
     stderr.print(
         f"control benchmark: {', '.join(names)}; at most {search.max_env_steps:,} environment "
         f"steps and {timeout_s:g} s each; policies measured on {episodes} fresh seeds"

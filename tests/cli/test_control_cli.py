@@ -25,6 +25,15 @@ def test_bench_control_writes_the_json_report(tmp_path):
     assert "CartPole-v1" in result.output
 
 
+def test_bench_control_step_budget(tmp_path):
+    out = tmp_path / "control.json"
+    args = ["bench", "control", "--env", "CartPole-v1", "--max-steps", "300", "--json", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(out.read_text())["environments"]
+    assert row["env_steps"] <= 300 + 500  # the budget is checked between episodes
+
+
 def test_bench_control_bad_env_is_a_clean_error():
     result = runner.invoke(app, ["bench", "control", "--env", "Breakout-v5"])
     assert result.exit_code == 2
