@@ -29,9 +29,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from hylo.lang.program import Program
+from hylo.lang.program import Program, show
 from hylo.train.base import (
     FitBudget,
+    FitError,
     FitResult,
     GradientFreeFitter,
     param_integer_mask,
@@ -105,14 +106,21 @@ def fit_hybrid(
             validation loss.
 
     Raises:
-        FitError: malformed parameters (see :func:`~hylo.train.base.param_integer_mask`).
+        FitError: malformed parameters (see :func:`~hylo.train.base.param_integer_mask`),
+            or float ones.
         ValueError: ``rounds < 1``.
     """
     if rounds < 1:
         raise ValueError(f"rounds must be >= 1, got {rounds}")
     start = time.perf_counter()
     fitter = fitter or CMAESFitter(sigma0=2.0)
-    params = tuple(init) if init is not None else (0.0,) * len(param_integer_mask(program))
+    integer = param_integer_mask(program)
+    if not integer.all():
+        raise FitError(
+            f"{show(program)} has float parameters; the differentiable interpreter runs "
+            "int parameters only (#c<i>:int)"
+        )
+    params = tuple(init) if init is not None else (0,) * len(integer)
     best_loss = safe_loss(lambda c: soft_loss(program, val, modules, c), params)
     best = (best_loss, params, snapshot_weights(modules))
     fits: list[FitResult] = []

@@ -10,6 +10,7 @@ import torch
 
 from hylo.domains.digits import DIGITS
 from hylo.lang import HyloError, parse, parse_type
+from hylo.train import FitError
 from hylo.train.hybrid import fit_hybrid
 from hylo.train.neural import (
     NeuralNamespace,
@@ -84,9 +85,12 @@ def test_constant_by_cma_es_and_weights_by_gradient_in_one_call() -> None:
     assert accuracy > 0.6  # lists of up to 5 digits, each read right ~93% of the time
 
 
-def test_rounds_must_be_positive() -> None:
+def test_bad_settings_are_clean_errors() -> None:
     rng = np.random.default_rng(1)
     data = encode_examples(count_above(rng, 4, 5), LIST_TYPE)
     modules = instantiate_modules(COUNT_ABOVE, (10,))
     with pytest.raises(ValueError, match="rounds"):
         fit_hybrid(COUNT_ABOVE, data, data, modules, rounds=0)
+    floats = parse("(lam (count (lam (gt? (nn:digit#0 $0) #c0:float)) $0))", NS)
+    with pytest.raises(FitError, match="int parameters only"):
+        fit_hybrid(floats, data, data, modules)
