@@ -81,6 +81,10 @@ class ControlEnv:
             where every episode starts within a few hundredths of one state
             (CartPole, Acrobot), 10 where the start varies widely (MountainCar's
             position, Pendulum's angle).
+        confirm_episodes: held-out episodes a policy must also reach the threshold
+            on before a search stops (0: none). Where starts vary widely, the best
+            of thousands of candidates on 10 episodes is partly the luckiest; on
+            CartPole and Acrobot the training episodes already tell.
     """
 
     name: str
@@ -91,6 +95,7 @@ class ControlEnv:
     action_low: float = 0.0
     action_high: float = 0.0
     train_episodes: int = 3
+    confirm_episodes: int = 0
 
     @property
     def obs_dim(self) -> int:
@@ -125,7 +130,15 @@ CONTROL_ENVS: dict[str, ControlEnv] = {
             0.0,
             train_episodes=2,
         ),
-        ControlEnv("MountainCar-v0", ("position", "velocity"), 3, -110.0, 0.0, train_episodes=10),
+        ControlEnv(
+            "MountainCar-v0",
+            ("position", "velocity"),
+            3,
+            -110.0,
+            0.0,
+            train_episodes=10,
+            confirm_episodes=30,
+        ),
         ControlEnv(
             "Pendulum-v1",
             ("cos theta", "sin theta", "theta dot"),
@@ -135,6 +148,7 @@ CONTROL_ENVS: dict[str, ControlEnv] = {
             -2.0,
             2.0,
             train_episodes=10,
+            confirm_episodes=30,
         ),
     )
 }

@@ -22,7 +22,11 @@
   bad, and this makes them cheap in environment steps.
 
 The search stops when the best policy's mean return over all training episodes
-reaches the environment's threshold, or when its step or time budget is spent.
+reaches the environment's threshold and holds on held-out episodes
+(``confirm_episodes``), or when its step or time budget is spent. A policy that
+does not hold up was partly lucky on the episodes it was chosen on: the held-out
+episodes then join the training episodes, and the search goes on against the
+policy's mean over all of them.
 Every environment step is counted (``stats_.env_steps``); the final measure on
 fresh seeds (:meth:`PolicySearch.evaluate`) is counted apart.
 
@@ -79,7 +83,11 @@ class PolicyStats:
         structures: distinct policy structures tried (after observational equivalence).
         fits: structures whose constants were fitted by the fitter.
         seconds: wall-clock time of the search.
-        solved: the best policy reached the threshold on the training episodes.
+        solved: the best policy reached the threshold on the training episodes and
+            on the held-out episodes that confirmed it.
+        train_episodes: episodes that score a candidate at the end (the training
+            episodes, and the held-out episodes of confirmations that failed).
+        confirmations: times the best policy was run on held-out episodes.
     """
 
     env_steps: int
@@ -89,6 +97,8 @@ class PolicyStats:
     fits: int
     seconds: float
     solved: bool
+    train_episodes: int
+    confirmations: int
 
 
 class _OutOfBudget(Exception):
@@ -105,6 +115,9 @@ class PolicySearch:
         train_episodes: seeded episodes that score a candidate
             (``None``: the environment's ``train_episodes``: 2 where episodes start
             near one state, 10 where the start varies widely).
+        confirm_episodes: held-out episodes on which a policy that reaches the
+            threshold must reach it too before the search stops (``None``: the
+            environment's ``confirm_episodes``; 0: stop at once). Every step counts.
         fit_evaluations: parameter vectors the fitter may try per structure.
         max_constants: structures with more open constants are skipped.
         constant_cost: extra description length of one open constant, nats.
@@ -143,6 +156,7 @@ class PolicySearch:
         max_env_steps: int = 200_000,
         timeout_s: float = 300.0,
         train_episodes: int | None = None,
+        confirm_episodes: int | None = None,
         fit_evaluations: int = 60,
         max_constants: int = 3,
         constant_cost: float = 2.0,
@@ -155,6 +169,7 @@ class PolicySearch:
         self.max_env_steps = max_env_steps
         self.timeout_s = timeout_s
         self.train_episodes = train_episodes
+        self.confirm_episodes = confirm_episodes
         self.fit_evaluations = fit_evaluations
         self.max_constants = max_constants
         self.constant_cost = constant_cost
@@ -200,6 +215,8 @@ class PolicySearch:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        if self.confirm_episodes is not None and self.confirm_episodes < 0:
+            raise ValueError(f"confirm_episodes must be >= 0, got {self.confirm_episodes}")
         if self.fit_slack < 0:
             raise ValueError(f"fit_slack must be >= 0, got {self.fit_slack}")
         if self.max_constants < 0 or self.constant_cost < 0:
@@ -225,6 +242,9 @@ class _PolicyRun:
         self.runner = EpisodeRunner(env, _LIMITS, replay=search.replay)
         first = 1000 * search.seed  # each search seed trains on its own episodes
         self.seeds = tuple(range(first, first + (search.train_episodes or env.train_episodes)))
+        confirm = search.confirm_episodes
+        self.confirm_episodes = env.confirm_episodes if confirm is None else confirm
+        self.confirmations = 0
         self.start = time.perf_counter()
         # Until a candidate is scored: a policy that always does the first action (or 0.0).
         self.best_program = open_constants(
@@ -242,7 +262,7 @@ class _PolicyRun:
         try:
             for program in self._structures():
                 self._try(program)
-                if self.best_return >= self.env.threshold:
+                if self.best_return >= self.env.threshold and self._holds_up():
                     self.solved = True
                     return
         except _OutOfBudget:
@@ -330,6 +350,31 @@ class _PolicyRun:
                 return total / (j + 1)
         return total / len(self.seeds)
 
+    def _holds_up(self) -> bool:
+        """Whether the best policy reaches the threshold on held-out episodes too.
+
+        The held-out episodes join the training episodes either way, and the best
+        return becomes the mean over all of them: if the policy fell short, later
+        candidates race against that more honest figure, on more episodes.
+        """
+        if self.confirm_episodes == 0:
+            return True
+        self.confirmations += 1
+        policy = self.runner.policy(self.best_program, self.best_params)
+        first = self.seeds[-1] + 1
+        held_out = tuple(range(first, first + self.confirm_episodes))
+        returns = []
+        for seed in held_out:
+            self._check_budget()
+            try:
+                returns.append(self.runner.episode(policy, seed))
+            except HyloError:  # it fails on a state the training episodes never reached
+                returns.append(-math.inf)
+        n = len(self.seeds)
+        self.best_return = (self.best_return * n + sum(returns)) / (n + len(held_out))
+        self.seeds = (*self.seeds, *held_out)
+        return float(np.mean(returns)) >= self.env.threshold
+
     def _check_budget(self) -> None:
         if self.runner.env_steps >= self.search.max_env_steps:
             raise _OutOfBudget
@@ -345,6 +390,8 @@ class _PolicyRun:
             self.fits,
             time.perf_counter() - self.start,
             self.solved,
+            len(self.seeds),
+            self.confirmations,
         )
 
 

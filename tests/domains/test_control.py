@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 import math
 
@@ -176,3 +177,25 @@ def test_format_policy_breaks_long_programs():
     text = format_policy(program, width=40)
     assert len(text.splitlines()) > 1
     assert parse(" ".join(text.split()), CARTPOLE.namespace) == program
+
+
+def test_a_policy_must_hold_on_held_out_episodes_before_the_search_stops():
+    # On one training episode, the first policies to reach -120 were lucky: two
+    # confirmations fail before one holds (seeded, so always the same).
+    env = dataclasses.replace(get_env("MountainCar-v0"), threshold=-120.0)
+    search = PolicySearch(max_env_steps=60_000, train_episodes=1, confirm_episodes=3, seed=0)
+    stats = search.fit(env).stats_
+    assert stats.solved and stats.confirmations >= 2
+    # Every confirmation adds its episodes to the training episodes …
+    assert stats.train_episodes == 1 + 3 * stats.confirmations
+    # … and the best policy's training return is its mean over all of them.
+    returns = EpisodeRunner(env).returns(
+        search.program_, search.params_, range(stats.train_episodes)
+    )
+    assert search.train_return_ == pytest.approx(sum(returns) / len(returns))
+    assert sum(returns[-3:]) / 3 >= -120.0  # it held on the last held-out episodes
+
+
+def test_no_confirmation_where_the_environment_needs_none():
+    search = PolicySearch(max_env_steps=20_000, seed=0).fit("CartPole-v1")
+    assert search.stats_.confirmations == 0 and search.stats_.train_episodes == 2
