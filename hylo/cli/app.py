@@ -411,7 +411,7 @@ def bench(
             min=1,
             help="For 'control': environment steps each policy search may take.",
         ),
-    ] = 200_000,
+    ] = 1_000_000,
 ) -> None:
     """Solve every task of a suite in parallel worker processes, and report.
 

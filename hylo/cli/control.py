@@ -27,7 +27,7 @@ def bench_control(
     json_out: Path | None,
     timeout_s: float = 300.0,
     episodes: int = 100,
-    max_env_steps: int = 200_000,
+    max_env_steps: int = 1_000_000,
 ) -> None:
     """Run the control benchmark on ``env`` (every environment when ``None``), print and save.
 
