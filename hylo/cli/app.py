@@ -356,8 +356,8 @@ def bench(
             "--workers",
             "-w",
             min=0,
-            help="Worker processes [default: one per CPU core]; 0 runs in this process.",
-            show_default=False,
+            help="Worker processes; 0 runs in this process.",
+            show_default="one per CPU core",
         ),
     ] = None,
     json_out: Annotated[
@@ -394,8 +394,8 @@ def bench(
         typer.Option(
             "--env",
             help="For 'control': one environment (CartPole-v1, Acrobot-v1, MountainCar-v0, "
-            "Pendulum-v1) [default: all].",
-            show_default=False,
+            "Pendulum-v1).",
+            show_default="all",
         ),
     ] = None,
     source: Annotated[

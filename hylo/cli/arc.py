@@ -28,7 +28,7 @@ def show_command(
     ] = 10.0,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="The PNG to write [default: TASK_NAME.png]."),
+        typer.Option("--out", "-o", help="The PNG to write.", show_default="TASK_NAME.png"),
     ] = None,
     version: Annotated[
         int, typer.Option("--version", min=1, max=2, help="ARC-AGI version, for a task id.")

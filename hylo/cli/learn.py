@@ -45,9 +45,8 @@ def learn_command(
         typer.Option(
             "--library",
             "-l",
-            help="The library file to learn into and start from; the run is kept in it "
-            "too [default: SUITE.hylo].",
-            show_default=False,
+            help="The library file to learn into and start from; the run is kept in it too.",
+            show_default="SUITE.hylo",
         ),
     ] = None,
     domain: Annotated[
@@ -60,7 +59,9 @@ def learn_command(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=0, help="Worker processes [default: one per core]."),
+        typer.Option(
+            "--workers", "-w", min=0, help="Worker processes.", show_default="one per core"
+        ),
     ] = None,
     json_out: Annotated[
         Path | None,
@@ -72,18 +73,19 @@ def learn_command(
             "--dreams",
             min=0,
             help="Tasks to dream per sleep to train the neural guide on, with the solved "
-            "ones; 0: no guide [default: 4 per training task].",
-            show_default=False,
+            "ones; 0: no guide.",
+            show_default="4 per training task",
         ),
     ] = None,
 ) -> None:
     """Learn a library from a suite's training tasks, measuring on its test tasks.
 
-    Each iteration solves every training task with the current library (wake),
-    measures the test tasks with the same time limit, then compresses the solutions
-    into new functions and refits the grammar (sleep), and trains the neural guide
-    on the solutions and on dreamed tasks (dream). Iteration 0 is the base library.
-    Run the same command again after an interruption to resume.
+    Each iteration solves every training task with the current library
+    (wake), measures the test tasks with the same time limit, then compresses
+    the solutions into new functions and refits the grammar (sleep), and
+    trains the neural guide on the solutions and on dreamed tasks (dream).
+    Iteration 0 is the base library. Run the same command again after an
+    interruption to resume.
     """
     train, test = _load_split(suite)
     domain = domain or next((t.domain for t in train if t.domain), "lists")
@@ -215,11 +217,11 @@ def report_command(
         Path, typer.Argument(metavar="LIBRARY", help="A library file that holds learning runs.")
     ],
     run: Annotated[
-        int | None, typer.Option("--run", "-r", help="Run id [default: the newest run].")
+        int | None, typer.Option("--run", "-r", help="Run id.", show_default="the newest run")
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Folder for the report [default: LIBRARY-report/]."),
+        typer.Option("--out", "-o", help="Folder for the report.", show_default="LIBRARY-report/"),
     ] = None,
 ) -> None:
     """Write an HTML report (with PNG figures) of a learning run.

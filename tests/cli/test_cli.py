@@ -70,6 +70,17 @@ def test_help_lists_commands() -> None:
     assert "solve" in result.stdout and "bench" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("command", "default"),
+    [(["learn"], "one per core"), (["bench"], "one per CPU core"), (["show"], "TASK_NAME.png")],
+)
+def test_help_shows_defaults_written_in_words(command: list[str], default: str) -> None:
+    # Rich reads "[default: …]" inside a help text as markup and drops it silently.
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert default in result.stdout
+
+
 def test_solve_prints_program_and_checks_tests(tmp_path: Path) -> None:
     task = write(tmp_path / "add.json", ADD_ONE)
     result = runner.invoke(app, ["solve", str(task), "--timeout", "30"])
