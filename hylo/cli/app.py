@@ -412,6 +412,12 @@ def bench(
             help="For 'control': environment steps each policy search may take.",
         ),
     ] = 1_000_000,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed", help="For 'control' and 'digits': the seed of their searches and data."
+        ),
+    ] = 0,
 ) -> None:
     """Solve every task of a suite in parallel worker processes, and report.
 
@@ -429,12 +435,12 @@ def bench(
     if suite == "digits":
         from hylo.cli.digits import bench_digits
 
-        bench_digits(source, json_out, library, limit, timeout)
+        bench_digits(source, json_out, library, limit, timeout, seed)
         return
     if suite == "control":
         from hylo.cli.control import bench_control
 
-        bench_control(env, json_out, max_env_steps=max_steps)
+        bench_control(env, json_out, max_env_steps=max_steps, seed=seed)
         return
     tasks = _load_suite(suite, split, version)[:limit]
     if not tasks:

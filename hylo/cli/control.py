@@ -28,6 +28,7 @@ def bench_control(
     timeout_s: float = 300.0,
     episodes: int = 100,
     max_env_steps: int = 1_000_000,
+    seed: int = 0,
 ) -> None:
     """Run the control benchmark on ``env`` (every environment when ``None``), print and save.
 
@@ -38,10 +39,11 @@ def bench_control(
         fail(
             f"unknown environment {env!r}; the control environments are: {', '.join(CONTROL_ENVS)}"
         )
-    search = PolicySearch(max_env_steps=max_env_steps, timeout_s=timeout_s)
+    search = PolicySearch(max_env_steps=max_env_steps, timeout_s=timeout_s, seed=seed)
     stderr.print(
         f"control benchmark: {', '.join(names)}; at most {search.max_env_steps:,} environment "
-        f"steps and {timeout_s:g} s each; policies measured on {episodes} fresh seeds"
+        f"steps and {timeout_s:g} s each; search seed {seed}; policies measured on {episodes} "
+        "fresh seeds"
     )
     try:
         outcomes = _run_with_progress(names, search, episodes)
@@ -54,7 +56,7 @@ def bench_control(
         stdout.print(f"[bold]{o.env}[/] ({o.structures} structures tried):")
         stdout.print(o.program, markup=False)
     if json_out is not None:
-        _write_json(outcomes, json_out)
+        _write_json(outcomes, json_out, seed)
 
 
 def _run_with_progress(
@@ -95,10 +97,11 @@ def _table(outcomes: list[PolicyOutcome], episodes: int) -> Table:
     return table
 
 
-def _write_json(outcomes: list[PolicyOutcome], path: Path) -> None:
+def _write_json(outcomes: list[PolicyOutcome], path: Path, seed: int) -> None:
+    report = {"seed": seed, "environments": [o.to_json() for o in outcomes]}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"environments": [o.to_json() for o in outcomes]}, indent=2))
+        path.write_text(json.dumps(report, indent=2))
     except OSError as e:
         fail(f"cannot write the report to {path}: {e.strerror or e}")
     stderr.print(f"wrote {path}")

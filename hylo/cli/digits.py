@@ -411,7 +411,12 @@ def write_report(report: dict[str, Any], path: Path) -> tuple[Path, Path]:
 
 
 def bench_digits(
-    source: str, json_out: Path | None, library: Path | None, limit: int | None, timeout: float
+    source: str,
+    json_out: Path | None,
+    library: Path | None,
+    limit: int | None,
+    timeout: float,
+    seed: int = 0,
 ) -> None:
     """The ``hylo bench digits`` command: run, print the table, write JSON and plot."""
     from hylo.cli._common import fail, stderr, stdout
@@ -420,7 +425,7 @@ def bench_digits(
 
     if source not in SOURCES:
         fail(f"unknown digit source {source!r}; choose one of: {', '.join(SOURCES)}")
-    config = DigitsBenchConfig(source=source, num_tasks=limit, timeout_s=timeout)
+    config = DigitsBenchConfig(source=source, num_tasks=limit, timeout_s=timeout, seed=seed)
     stderr.print(
         f"benchmark: digits ({source}), {len(CURRICULUM[:limit])} tasks, 3 methods"
         + (f", modules kept in {library}" if library else "")

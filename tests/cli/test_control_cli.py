@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from hylo.cli import app
+from hylo.search.policy import PolicySearch
 
 runner = CliRunner()
 
@@ -32,6 +33,16 @@ def test_bench_control_step_budget(tmp_path):
     assert result.exit_code == 0, result.output
     (row,) = json.loads(out.read_text())["environments"]
     assert row["env_steps"] <= 300 + 500  # the budget is checked between episodes
+
+
+def test_bench_control_seed_is_the_search_seed(tmp_path):
+    out = tmp_path / "control.json"
+    args = ["bench", "control", "--env", "CartPole-v1", "--seed", "1", "--json", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    report = json.loads(out.read_text())
+    expected = PolicySearch(seed=1).fit("CartPole-v1")
+    assert report["seed"] == 1
+    assert report["environments"][0]["env_steps"] == expected.stats_.env_steps
 
 
 def test_bench_control_bad_env_is_a_clean_error():
