@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from typer.testing import CliRunner
 
 from hylo.cli.app import app
@@ -16,14 +14,6 @@ from hylo.cli.digits import DigitsBenchConfig, render, run_digits_bench, write_r
 from hylo.domains import get_domain
 from hylo.domains.digits import CURRICULUM, DIGITS, load_digit_images, make_digit_task
 from hylo.lang import Evaluator, HyloError, parse
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_split_is_fixed_and_disjoint() -> None:

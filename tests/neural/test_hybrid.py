@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -26,14 +24,6 @@ from hylo.train.neural.soft import UnsupportedProgram
 NS = NeuralNamespace(DIGITS.namespace)
 COUNT_ABOVE = parse("(lam (count (lam (gt? (nn:digit#0 $0) #c0:int)) $0))", NS)
 LIST_TYPE = parse_type("list(image) -> int")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def image(rng: np.random.Generator, digit: int) -> np.ndarray:
