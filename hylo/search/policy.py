@@ -86,7 +86,7 @@ class PolicyStats:
         solved: the best policy reached the threshold on the training episodes and
             on the held-out episodes that confirmed it.
         train_episodes: episodes that score a candidate at the end (the training
-            episodes, and the held-out episodes of confirmations that failed).
+            episodes, and the held-out episodes of every confirmation).
         confirmations: times the best policy was run on held-out episodes.
     """
 
