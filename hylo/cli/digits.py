@@ -54,6 +54,7 @@ from hylo.lang.program import show
 from hylo.library import open_library
 from hylo.search.neural import NeuralSynthesizer
 from hylo.train.neural import ModuleLibrary, ModuleRef, encode_examples, module_names
+from hylo.train.neural.modules import image_encoder
 
 __all__ = ["LATER_TASKS", "DigitsBenchConfig", "run_digits_bench", "save_plot"]
 
@@ -214,11 +215,14 @@ def _digit_accuracy(synth: NeuralSynthesizer, data: DigitImages) -> float | None
 class DeepSets(nn.Module):
     """Per-image MLP, sum over the list, MLP head: one output (a number or a logit)."""
 
-    def __init__(self, input_dim: int, width: int = 64) -> None:
+    def __init__(self, image_shape: tuple[int, ...], width: int = 64) -> None:
         super().__init__()
         self.width = width
+        # The same image reader as hylo's modules (a CNN for MNIST), so that the
+        # comparison is between program structure and none, not between readers.
+        reader, dim = image_encoder(image_shape)
         self.phi = nn.Sequential(
-            nn.Flatten(), nn.Linear(input_dim, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU()
+            reader, nn.Linear(dim, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU()
         )
         self.rho = nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
 
@@ -233,8 +237,7 @@ def _monolithic(task: Task, n: int, config: DigitsBenchConfig) -> dict[str, Any]
     test = encode_examples([(e.inputs, e.output) for e in task.test], task.request)
     train, val = data.split(0.2, config.seed)
     torch.manual_seed(config.seed)
-    dim = int(math.prod(data.args[0].data.shape[1:]))
-    model = DeepSets(dim)
+    model = DeepSets(tuple(int(d) for d in data.args[0].data.shape[1:]))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     best, best_state, since = math.inf, _copy(model), 0
     gen = torch.Generator().manual_seed(config.seed)

@@ -240,8 +240,11 @@ def test_structures_equal_up_to_eta_and_numbering_are_proposed_once() -> None:
 # --- the library of modules ------------------------------------------------------------------
 
 
-def test_modules_round_trip_through_safetensors_bit_for_bit() -> None:
-    module = NeuralModule(ModuleSpec("digit", 64, (16,)))
+@pytest.mark.parametrize(
+    "spec", [ModuleSpec("digit", 64, (16,)), ModuleSpec("digit", 784, (16,), (28, 28))]
+)
+def test_modules_round_trip_through_safetensors_bit_for_bit(spec: ModuleSpec) -> None:
+    module = NeuralModule(spec)
     data = weights_bytes(module)
     again = module_from_bytes(module.spec, data)
     assert weights_bytes(again) == data
@@ -251,7 +254,21 @@ def test_modules_round_trip_through_safetensors_bit_for_bit() -> None:
         assert k == k2 and torch.equal(a, b)
     assert ModuleSpec.from_json(module.spec.to_json()) == module.spec
     with pytest.raises(HyloError, match="do not fit"):
-        module_from_bytes(ModuleSpec("pred", 64, (16,)), data)
+        module_from_bytes(ModuleSpec("pred", spec.input_dim, (16,), spec.image_shape), data)
+
+
+def test_large_images_are_read_by_a_cnn_small_ones_by_an_mlp() -> None:
+    p = parse("(lam (nn:digit#0 $0))", NS)
+    (small,) = instantiate_modules(p, image_shape=(8, 8)).values()
+    (large,) = instantiate_modules(p, image_shape=(28, 28)).values()
+    assert small.spec.to_json()["format"] == "hylo-mlp-v1"
+    assert large.spec.to_json()["format"] == "hylo-cnn-v1"
+    assert any(isinstance(m, torch.nn.Conv2d) for m in large.modules())
+    assert not any(isinstance(m, torch.nn.Conv2d) for m in small.modules())
+    # Flat or not, a batch of images gives one distribution per image.
+    x = torch.rand(5, 28, 28)
+    assert torch.allclose(large(x), large(x.reshape(5, 784)))
+    assert large(x).shape == (5, 10) and torch.allclose(large(x).sum(-1), torch.ones(5))
 
 
 def test_modules_round_trip_through_the_library_store(tmp_path: Path) -> None:

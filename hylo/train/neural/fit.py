@@ -36,6 +36,7 @@ from hylo.lang.errors import HyloError
 from hylo.lang.program import Abstraction, Application, Primitive, Program, subprograms
 from hylo.lang.types import TCon, Type, arguments, return_type, show_type
 from hylo.train.neural.modules import (
+    CNN_MIN_SIDE,
     TEMPLATES,
     VECTOR_DIM,
     ModuleRef,
@@ -205,8 +206,11 @@ def instantiate_modules(
         else:
             torch.manual_seed(seed * 7919 + k)
             t = TEMPLATES[ref.template]
-            dim = math.prod(image_shape) if t.input_kind == "image" else VECTOR_DIM
-            module = NeuralModule(ModuleSpec(ref.template, int(dim), hidden))
+            image = t.input_kind == "image"
+            dim = math.prod(image_shape) if image else VECTOR_DIM
+            large = image and len(image_shape) == 2 and min(image_shape) >= CNN_MIN_SIDE
+            conv = tuple(image_shape) if large else ()
+            module = NeuralModule(ModuleSpec(ref.template, int(dim), hidden, conv))
         module.requires_grad_(ref.trainable)
         out[name] = module
     return out

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,10 @@ __all__ = [
 ]
 
 VECTOR_DIM = 16
+CNN_MIN_SIDE = 16
+"""Images at least this many pixels high and wide are read by a small CNN (MNIST's
+28×28); smaller ones by an MLP over the pixels (sklearn's 8×8 digits, where a
+convolution has too little to slide over)."""
 """Width of the ``vector`` type."""
 
 
@@ -183,18 +187,46 @@ class NeuralNamespace(Mapping[str, Primitive | Invented]):
 # --- torch modules --------------------------------------------------------------------
 
 
+def image_encoder(shape: Sequence[int]) -> tuple[nn.Module, int]:
+    """The layers that read one image of ``shape``, and the width of their output.
+
+    At least :data:`CNN_MIN_SIDE` on both sides (``(height, width)``): two strided
+    convolutions (8 channels 5×5, then 16 channels 3×3, stride 2), about as cheap per
+    image as the MLP's first layer on MNIST. Otherwise, or for a flat vector: the
+    pixels, flattened.
+    """
+    if len(shape) >= 2 and min(shape[-2:]) >= CNN_MIN_SIDE:
+        h, w = int(shape[-2]), int(shape[-1])
+        cnn = nn.Sequential(
+            nn.Unflatten(1, (1, h, w)),
+            nn.Conv2d(1, 8, 5, stride=2),
+            nn.ReLU(),
+            nn.Conv2d(8, 16, 3, stride=2),
+            nn.ReLU(),
+            nn.Flatten(),
+        )
+        out = 16 * (((h - 5) // 2 + 1 - 3) // 2 + 1) * (((w - 5) // 2 + 1 - 3) // 2 + 1)
+        return nn.Sequential(nn.Flatten(), cnn), out
+    return nn.Flatten(), int(torch.Size(shape).numel())
+
+
 @dataclass(frozen=True)
 class ModuleSpec:
-    """A module's architecture as JSON-able data: an MLP over the flattened input."""
+    """A module's architecture as JSON-able data.
+
+    An MLP over the flattened input; with ``image_shape`` (``(height, width)``), the
+    input is an image read first by :func:`image_encoder`'s CNN.
+    """
 
     template: str
     input_dim: int
     hidden: tuple[int, ...] = (64,)
+    image_shape: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         t = TEMPLATES[self.template]
-        return {
-            "format": "hylo-mlp-v1",
+        out = {
+            "format": "hylo-cnn-v1" if self.image_shape else "hylo-mlp-v1",
             "template": self.template,
             "type": show_type(parse_type(t.type_text)),
             "input_dim": self.input_dim,
@@ -202,18 +234,25 @@ class ModuleSpec:
             "output": t.output,
             "output_dim": t.width,
         }
+        if self.image_shape:
+            out["image_shape"] = list(self.image_shape)
+        return out
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> ModuleSpec:
-        if obj.get("format") != "hylo-mlp-v1":
+        if obj.get("format") not in ("hylo-mlp-v1", "hylo-cnn-v1"):
             raise HyloError(f"unknown module architecture format {obj.get('format')!r}")
         return cls(
-            str(obj["template"]), int(obj["input_dim"]), tuple(int(h) for h in obj["hidden"])
+            str(obj["template"]),
+            int(obj["input_dim"]),
+            tuple(int(h) for h in obj["hidden"]),
+            tuple(int(d) for d in obj.get("image_shape", ())),
         )
 
 
 class NeuralModule(nn.Module):
-    """An MLP whose ``forward`` returns the template's output distribution.
+    """An MLP (after a CNN, for large images) whose ``forward`` returns the template's
+    output distribution.
 
     Categorical: probabilities ``[rows, width]``; Bernoulli: ``[rows]``; vector:
     ``[rows, width]``.
@@ -223,8 +262,9 @@ class NeuralModule(nn.Module):
         super().__init__()
         self.spec = spec
         self.template = TEMPLATES[spec.template]
-        dims = (spec.input_dim, *spec.hidden)
-        layers: list[nn.Module] = [nn.Flatten()]
+        reader, width = image_encoder(spec.image_shape or (spec.input_dim,))
+        dims = (width, *spec.hidden)
+        layers: list[nn.Module] = [reader]
         for a, b in itertools.pairwise(dims):
             layers += [nn.Linear(a, b), nn.ReLU()]
         layers.append(nn.Linear(dims[-1], self.template.width))
