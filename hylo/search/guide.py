@@ -254,7 +254,7 @@ class Guide(nn.Module):
             total = 0.0
             for at in range(0, len(order), batch_size):
                 batch = [derived[i] for i in order[at : at + batch_size]]
-                loss = self._loss(batch)
+                loss = self._loss(batch, plain_too=True)
                 optimizer.zero_grad()
                 loss.backward()  # type: ignore[no-untyped-call]
                 optimizer.step()
@@ -277,16 +277,28 @@ class Guide(nn.Module):
         with torch.no_grad():
             return float(self._loss(derived))
 
-    def _loss(self, batch: Sequence[_Derived]) -> torch.Tensor:
+    def _loss(self, batch: Sequence[_Derived], plain_too: bool = False) -> torch.Tensor:
+        """Mean negative log-prior under the predicted grammars (``plain_too``: plus that
+        under their plain weights alone, the training objective)."""
         logits = self([d.task for d in batch])
         owner = torch.cat([torch.full((len(d.chosen),), i) for i, d in enumerate(batch)])
         weights = torch.tensor([d.weight for d in batch])[owner]
-        rows = logits[owner, torch.cat([d.contexts for d in batch])]
+        contexts = torch.cat([d.contexts for d in batch])
         candidates = torch.cat([d.candidates for d in batch])
         chosen = torch.cat([d.chosen for d in batch])
-        normaliser = torch.logsumexp(rows.masked_fill(~candidates, -math.inf), dim=1)
-        picked = rows.gather(1, chosen.unsqueeze(1)).squeeze(1)
-        total: torch.Tensor = ((normaliser - picked) * weights).sum()
+
+        def nll(rows: torch.Tensor) -> torch.Tensor:
+            normaliser = torch.logsumexp(rows.masked_fill(~candidates, -math.inf), dim=1)
+            picked = rows.gather(1, chosen.unsqueeze(1)).squeeze(1)
+            return ((normaliser - picked) * weights).sum()
+
+        total = nll(logits[owner, contexts])
+        if plain_too and self.bigram is not None:
+            # The plain weights must also stand on their own, as a unigram grammar: a
+            # synthesizer that cannot follow contexts (the bottom-up search) reads only
+            # them. Trained only where no context applies, they made ARC solutions less
+            # likely than the library grammar did.
+            total = total + nll(logits[owner, torch.full_like(contexts, len(self.contexts))])
         return total / len(batch)
 
     def _derive(self, example: TrainingExample) -> list[_Derived]:

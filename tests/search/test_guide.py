@@ -116,6 +116,8 @@ def test_training_on_one_program_raises_its_prior(contextual: bool) -> None:
         guide.max_contexts = None
         assert isinstance(fewer, ContextualGrammar) and len(fewer.tables) == 3
         assert fewer.log_prior(program, LISTS) > before
+        # Its plain weights alone lift the program too: the bottom-up search reads only them.
+        assert predicted.plain.log_prior(program, LISTS) > before + 1.0
     after = predicted.log_prior(program, LISTS)
     assert after > before + 3.0
     # A task it never saw, of the same kind, gets the lift too (it reads the examples).
