@@ -213,7 +213,8 @@ def _digit_accuracy(synth: NeuralSynthesizer, data: DigitImages) -> float | None
 
 
 class DeepSets(nn.Module):
-    """Per-image MLP, sum over the list, MLP head: one output (a number or a logit)."""
+    """Per-image reader and MLP, sum over the list, MLP head: one output (a number or a
+    logit)."""
 
     def __init__(self, image_shape: tuple[int, ...], width: int = 64) -> None:
         super().__init__()

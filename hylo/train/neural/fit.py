@@ -36,12 +36,12 @@ from hylo.lang.errors import HyloError
 from hylo.lang.program import Abstraction, Application, Primitive, Program, subprograms
 from hylo.lang.types import TCon, Type, arguments, return_type, show_type
 from hylo.train.neural.modules import (
-    CNN_MIN_SIDE,
     TEMPLATES,
     VECTOR_DIM,
     ModuleRef,
     ModuleSpec,
     NeuralModule,
+    cnn_shape,
 )
 from hylo.train.neural.soft import SoftList, soft_run
 
@@ -208,8 +208,7 @@ def instantiate_modules(
             t = TEMPLATES[ref.template]
             image = t.input_kind == "image"
             dim = math.prod(image_shape) if image else VECTOR_DIM
-            large = image and len(image_shape) == 2 and min(image_shape) >= CNN_MIN_SIDE
-            conv = tuple(image_shape) if large else ()
+            conv = cnn_shape(image_shape) if image else ()
             module = NeuralModule(ModuleSpec(ref.template, int(dim), hidden, conv))
         module.requires_grad_(ref.trainable)
         out[name] = module

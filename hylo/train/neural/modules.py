@@ -187,27 +187,34 @@ class NeuralNamespace(Mapping[str, Primitive | Invented]):
 # --- torch modules --------------------------------------------------------------------
 
 
-def image_encoder(shape: Sequence[int]) -> tuple[nn.Module, int]:
-    """The layers that read one image of ``shape``, and the width of their output.
+def cnn_shape(shape: Sequence[int]) -> tuple[int, ...]:
+    """``(height, width)`` when inputs of ``shape`` are read by a CNN, else ``()``."""
+    large = len(shape) == 2 and min(shape) >= CNN_MIN_SIDE
+    return tuple(int(d) for d in shape) if large else ()
 
-    At least :data:`CNN_MIN_SIDE` on both sides (``(height, width)``): two strided
-    convolutions (8 channels 5×5, then 16 channels 3×3, stride 2), about as cheap per
-    image as the MLP's first layer on MNIST. Otherwise, or for a flat vector: the
-    pixels, flattened.
+
+def image_encoder(shape: Sequence[int]) -> tuple[nn.Module, int]:
+    """The layers that read one input of ``shape``, and the width of their output.
+
+    An image at least :data:`CNN_MIN_SIDE` on both sides: two strided convolutions
+    (8 channels 5×5, then 16 channels 3×3, stride 2), about as cheap per image as the
+    MLP's first layer on MNIST. Anything else: its values, flattened.
     """
-    if len(shape) >= 2 and min(shape[-2:]) >= CNN_MIN_SIDE:
-        h, w = int(shape[-2]), int(shape[-1])
-        cnn = nn.Sequential(
-            nn.Unflatten(1, (1, h, w)),
-            nn.Conv2d(1, 8, 5, stride=2),
-            nn.ReLU(),
-            nn.Conv2d(8, 16, 3, stride=2),
-            nn.ReLU(),
-            nn.Flatten(),
-        )
-        out = 16 * (((h - 5) // 2 + 1 - 3) // 2 + 1) * (((w - 5) // 2 + 1 - 3) // 2 + 1)
-        return nn.Sequential(nn.Flatten(), cnn), out
-    return nn.Flatten(), int(torch.Size(shape).numel())
+    if not cnn_shape(shape):
+        return nn.Flatten(), int(torch.Size(shape).numel())
+    h, w = cnn_shape(shape)
+    reader = nn.Sequential(
+        nn.Flatten(),
+        nn.Unflatten(1, (1, h, w)),
+        nn.Conv2d(1, 8, 5, stride=2),
+        nn.ReLU(),
+        nn.Conv2d(8, 16, 3, stride=2),
+        nn.ReLU(),
+        nn.Flatten(),
+    )
+    with torch.no_grad():  # the width the convolutions leave, without redoing their arithmetic
+        width = int(reader(torch.zeros(1, h * w)).shape[1])
+    return reader, width
 
 
 @dataclass(frozen=True)
