@@ -63,6 +63,7 @@ def guide_for(
         seed=args.seed,
         contextual=not args.unigram,
         max_contexts=args.max_contexts,
+        library_share=args.library_share,
     )
     start = time.perf_counter()
     guide, report = train_guide(spec.grammar(), spec.domain, tasks, replays, settings)
@@ -114,6 +115,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--unigram", action="store_true", help="no bigram weights")
     parser.add_argument("--max-contexts", type=int, default=None, help="default: all")
+    parser.add_argument(
+        "--library-share", type=float, default=DreamSettings.library_share,
+        help="the library grammar's share in each predicted grammar",
+    )
     parser.add_argument("--out", type=Path, default=Path("guide.json"))
     args = parser.parse_args()
     torch.set_num_threads(1)

@@ -105,6 +105,11 @@ class Guide(nn.Module):
             others use those). Every context with its own weights costs the
             enumerator its own memo, so this trades how closely the guide is
             followed for search speed; ``None`` keeps every context.
+        library_share: the library grammar's share in each predicted distribution
+            (a defensive mixture, ``(1 - s) * guide + s * library``): a production the
+            guide all but rules out still costs at most ``-log s`` nats more than
+            under the library, so an overconfident prediction slows a search down
+            instead of losing the task. 0 follows the guide alone.
         seed: seeds the initial weights (same seed, same guide).
     """
 
@@ -116,11 +121,15 @@ class Guide(nn.Module):
         featurizer: dict[str, Any] | None = None,
         contextual: bool = True,
         max_contexts: int | None = None,
+        library_share: float = 0.0,
         seed: int = 0,
     ) -> None:
         super().__init__()
         if len(grammar) == 0:
             raise HyloError("a guide needs a grammar with at least one production")
+        if not 0.0 <= library_share < 1.0:
+            raise ValueError(f"library_share must be in [0, 1), got {library_share}")
+        self.library_share = library_share
         self.library = grammar
         self.domain = domain
         self.hidden = hidden
@@ -180,7 +189,7 @@ class Guide(nn.Module):
         was_training = self.training
         self.eval()
         with torch.no_grad():
-            weights = self(tasks).double().tolist()
+            weights = self._mixed(self(tasks).double()).tolist()
         self.train(was_training)
         productions = self.library.primitives
 
@@ -199,6 +208,15 @@ class Guide(nn.Module):
             ContextualGrammar(plain(rows[-1]), {self.contexts[c]: plain(rows[c]) for c in keep})
             for rows, keep in zip(weights, kept, strict=True)
         ]
+
+    def _mixed(self, logits: torch.Tensor) -> torch.Tensor:
+        """``logits`` (log-weights, last axis the productions) mixed with the library's."""
+        share = self.library_share
+        if share == 0.0:
+            return logits
+        guide = torch.log_softmax(logits, dim=-1) + math.log1p(-share)
+        library = torch.log_softmax(self.get_buffer("base").double(), dim=-1) + math.log(share)
+        return torch.logaddexp(guide, library.expand_as(guide))
 
     def _informative_contexts(self, weights: list[list[list[float]]], k: int) -> list[list[int]]:
         """Per task, the ``k`` contexts whose weights differ most from the plain ones.
@@ -342,6 +360,7 @@ class Guide(nn.Module):
             "hidden": self.hidden,
             "contextual": self.contextual,
             "max_contexts": self.max_contexts,
+            "library_share": self.library_share,
             "featurizer": self.featurizer.config(),
             "productions": self.names[:-1],
         }
@@ -375,6 +394,7 @@ class Guide(nn.Module):
             config["featurizer"],
             contextual=bool(config.get("contextual", False)),
             max_contexts=config.get("max_contexts"),
+            library_share=float(config.get("library_share", 0.0)),
         )
         try:
             guide.load_state_dict(load_tensors(data))

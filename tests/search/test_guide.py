@@ -132,6 +132,41 @@ def test_training_on_one_program_raises_its_prior(contextual: bool) -> None:
     assert found[1].programs < found[0].programs
 
 
+def test_library_share_bounds_how_far_the_guide_pushes_a_production_down() -> None:
+    guide = _trained()
+    task = _task()
+    alone = guide.grammar_for(task)
+    library = _grammar()
+    share = 0.2
+    guide.library_share = share
+    try:
+        mixed = guide.grammar_for(task)
+        data = guide.to_bytes()
+    finally:
+        guide.library_share = 0.0
+    assert Guide.from_bytes(data, library).library_share == share
+    assert isinstance(alone, ContextualGrammar) and isinstance(mixed, ContextualGrammar)
+
+    def log_probs(g: Grammar) -> list[float]:
+        ws = [*g.weights().values(), g.log_variable]
+        top = max(ws)
+        norm = top + math.log(math.fsum(math.exp(w - top) for w in ws))
+        return [w - norm for w in ws]
+
+    floor = [math.log(share) + lp for lp in log_probs(library)]
+    for context in [None, ("map", 0), ("fold", 1)]:
+        got = log_probs(mixed.tables.get(context, mixed.plain))
+        raw = log_probs(alone.tables.get(context, alone.plain))
+        assert all(g >= f - 1e-9 for g, f in zip(got, floor, strict=True))
+        # Somewhere the guide alone went below that floor: the mixture changed something.
+        assert any(r < f - 1e-3 for r, f in zip(raw, floor, strict=True))
+    # It still follows the guide: the program stays far more likely than under the library.
+    program = parse(PROGRAM, library.namespace)
+    assert mixed.log_prior(program, LISTS) > library.log_prior(program, LISTS) + 2.0
+    with pytest.raises(ValueError, match="library_share"):
+        Guide(library, "lists", library_share=1.0)
+
+
 def _scopes(t: Type) -> tuple[Type, tuple[Type, ...]]:
     """A non-arrow request and an environment, from any type (arrows give the scope)."""
     if is_arrow(t):
