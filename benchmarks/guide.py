@@ -116,7 +116,9 @@ def main() -> None:
     parser.add_argument("--unigram", action="store_true", help="no bigram weights")
     parser.add_argument("--max-contexts", type=int, default=None, help="default: all")
     parser.add_argument(
-        "--library-share", type=float, default=DreamSettings.library_share,
+        "--library-share",
+        type=float,
+        default=DreamSettings.library_share,
         help="the library grammar's share in each predicted grammar",
     )
     parser.add_argument("--out", type=Path, default=Path("guide.json"))

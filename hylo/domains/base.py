@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from hylo.lang.program import Invented, Primitive
+
+Resolver = Callable[[str], Primitive | None]
+
+
+class DomainNamespace(dict[str, Primitive | Invented]):
+    """Name → primitive or invention, that also resolves the domain's generated names.
+
+    Iterating it gives the named primitives and inventions only (what a grammar is
+    built from); looking a name up also asks the domain's resolver, so a program
+    that contains a generated primitive (an ARC rule learned from examples) parses.
+    """
+
+    def __init__(self, items: Iterable[tuple[str, Primitive | Invented]], resolve: Resolver):
+        super().__init__(items)
+        self.resolve = resolve
+
+    def __missing__(self, name: str) -> Primitive:
+        found = self.resolve(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def get(
+        self, name: str, default: Primitive | Invented | None = None
+    ) -> Primitive | Invented | None:  # type: ignore[override]
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or (isinstance(name, str) and self.get(name) is not None)
+
+    def copy(self) -> DomainNamespace:
+        return DomainNamespace(self.items(), self.resolve)
 
 
 @dataclass(frozen=True)
@@ -14,11 +49,17 @@ class Domain:
 
     A domain is data: the search never refers to a primitive by name, so users can
     add, remove or replace primitives without touching the synthesizers.
+
+    ``resolve``, if given, turns names that are not among the primitives into
+    primitives on demand: values a finishing step learns from a task's examples
+    (ARC's neighbourhood rules). Programs may contain them; the search never proposes
+    them, since a grammar is built from ``primitives`` alone.
     """
 
     name: str
     primitives: tuple[Primitive, ...]
     description: str = ""
+    resolve: Resolver | None = None
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -34,9 +75,12 @@ class Domain:
         return len(self.primitives)
 
     @property
-    def namespace(self) -> Mapping[str, Primitive | Invented]:
-        """Name → primitive, for :func:`hylo.lang.parse`."""
-        return {p.name: p for p in self.primitives}
+    def namespace(self) -> dict[str, Primitive | Invented]:
+        """Name → primitive, for :func:`hylo.lang.parse` (a new dict each time: add to it)."""
+        items = ((p.name, p) for p in self.primitives)
+        if self.resolve is None:
+            return dict(items)
+        return DomainNamespace(items, self.resolve)
 
     def __getitem__(self, name: str) -> Primitive:
         for p in self.primitives:
@@ -49,7 +93,7 @@ class Domain:
         extra_t = tuple(extra)
         names = {p.name for p in extra_t}
         kept = tuple(p for p in self.primitives if p.name not in names)
-        return Domain(name or self.name, kept + extra_t, self.description)
+        return Domain(name or self.name, kept + extra_t, self.description, self.resolve)
 
     def without(self, *names: str) -> Domain:
         """A new domain without the named primitives."""
@@ -57,5 +101,8 @@ class Domain:
         if missing:
             raise KeyError(f"domain {self.name!r} has no primitive(s) {sorted(missing)}")
         return Domain(
-            self.name, tuple(p for p in self.primitives if p.name not in names), self.description
+            self.name,
+            tuple(p for p in self.primitives if p.name not in names),
+            self.description,
+            self.resolve,
         )

@@ -72,7 +72,7 @@ class LibrarySpec:
 def _namespace(
     domain: str, inventions: tuple[tuple[str, str], ...]
 ) -> dict[str, Primitive | Invented]:
-    namespace: dict[str, Primitive | Invented] = dict(get_domain(domain).namespace)
+    namespace = get_domain(domain).namespace  # a fresh copy (it may resolve generated names)
     for name, body in inventions:
         namespace[name] = invent(name, parse(body, namespace))
     return namespace

@@ -473,7 +473,7 @@ def _new_invention(name: str, body: Program, namespace: Namespace, location: str
 def _build_namespace(
     domain: Domain, inventions: tuple[tuple[str, str, str], ...], location: str
 ) -> Namespace:
-    namespace: Namespace = dict(domain.namespace)
+    namespace: Namespace = domain.namespace  # a fresh copy (it may resolve generated names)
     for name, body, tp in inventions:
         namespace[name] = _rebuild_invention(name, body, tp, namespace, domain.name, location)
     return namespace

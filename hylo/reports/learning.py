@@ -100,7 +100,7 @@ def _inventions(sleeps: list[Event]) -> list[InventionRow]:
     from hylo.domains import get_domain
 
     last = sleeps[-1]["spec"]
-    namespace: dict[str, Any] = dict(get_domain(last["domain"]).namespace)
+    namespace: dict[str, Any] = get_domain(last["domain"]).namespace
     created = {name: e["iteration"] for e in sleeps for name in e.get("new_inventions", [])}
     rows = []
     for name, body in last["inventions"]:

@@ -71,12 +71,29 @@ from hylo.search.grammar import Grammar
 from hylo.search.synthesizer import SEARCH_LIMITS, BaseSynthesizer, default_grammar
 
 Finisher = Callable[
-    [Sequence[Any], Sequence[Any]],
+    [Sequence[Any], Sequence[Any], Sequence[Any]],
     "tuple[Callable[[Program], Program], Callable[[Any], Any]] | None",
 ]
-"""A goal-directed last step: given a value's training outputs and the targets, how to
-finish it (wrap its program, run the same step on a value), or ``None``. ARC's learned
-colour map is one (:func:`hylo.domains.arc.finish.color_map_completion`)."""
+"""A goal-directed last step: given a value's training outputs, the targets and the
+value's test outputs, how to finish it (wrap its program, run the same step on a
+value), or ``None``. The test outputs let a step that may not apply to every value
+(a rule that has not seen some neighbourhood) choose one that does. ARC's learned
+colour map is one (:func:`hylo.domains.arc.finish.color_map_completion`); its
+neighbourhood rules another (:func:`hylo.domains.arc.rules.rule_completion`)."""
+
+
+@dataclass(frozen=True)
+class AtMost:
+    """A finisher tried on only the first ``calls`` candidates of each search (the
+    cheapest ones): for a last step that is costly to try, or more likely to fit by
+    chance the further the candidate is from the task's inputs."""
+
+    finisher: Finisher
+    calls: int
+
+    def __call__(self, outs: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any]) -> Any:
+        return self.finisher(outs, targets, tests)
+
 
 # Values between two looks at the clock.
 _CHECK_EVERY = 128
@@ -125,7 +142,8 @@ class BottomUpSynthesizer(BaseSynthesizer):
         memory_mb: keep values only while their estimated size stays below this.
         limits: evaluation limits per call of a program on one input.
         num_lambdas: how many small lambdas to try for each arrow-typed argument.
-        finishers: goal-directed last steps tried on every value of the goal type.
+        finishers: goal-directed last steps tried on every value of the goal type
+            (wrap one in :class:`AtMost` to try it on the cheapest values only).
     """
 
     def __init__(
@@ -184,6 +202,7 @@ class _BottomUpRun:
         self.seen: set[tuple[Type, tuple[Any, ...]]] = set()
         self.lambdas: dict[Type, list[_Value]] = {}
         self.goal_types: dict[Type, bool] = {}
+        self.finisher_calls = [0] * len(synth.finishers)
         self.hits: list[Candidate] = []
         self.programs = self.equivalent = self.bytes = 0
         self.full = False
@@ -322,16 +341,20 @@ class _BottomUpRun:
         """Record ``program`` if it fits the training examples, directly or once finished."""
         if not self._returns_goal(tp):
             return
-        train = outs[: self.num_train]
+        train, tests = outs[: self.num_train], outs[self.num_train :]
         if train == tuple(self.targets):
             self._hit(program, outs[self.num_train :])
             return
-        for finish in self.synth.finishers:
-            completion = finish(train, self.targets)
+        for i, finish in enumerate(self.synth.finishers):
+            if isinstance(finish, AtMost):
+                if self.finisher_calls[i] >= finish.calls:
+                    continue
+                self.finisher_calls[i] += 1
+            completion = finish(train, self.targets, tests)
             if completion is not None:
                 wrap, run = completion
                 try:
-                    predictions = tuple(map(run, outs[self.num_train :]))
+                    predictions = tuple(map(run, tests))
                 except Exception:
                     continue
                 self._hit(wrap(program), predictions)

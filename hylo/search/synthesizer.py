@@ -285,6 +285,9 @@ def solve(
     )
 
 
+_RULE_CANDIDATES = 200
+
+
 def default_synthesizer(task: Task, *, timeout_s: float, top_k: int) -> BaseSynthesizer:
     """The engine that suits the task's domain: bottom-up for ARC grids, else the enumerator.
 
@@ -293,13 +296,16 @@ def default_synthesizer(task: Task, *, timeout_s: float, top_k: int) -> BaseSynt
     """
     if task.domain == "arc":
         from hylo.domains.arc.finish import color_map_completion
-        from hylo.search.bottom_up import BottomUpSynthesizer  # imports this module
+        from hylo.domains.arc.rules import rule_completion
+        from hylo.search.bottom_up import AtMost, BottomUpSynthesizer  # imports this module
 
         return BottomUpSynthesizer(
             timeout_s=timeout_s,
             top_k=top_k,
             limits=GRID_LIMITS,
-            finishers=(color_map_completion,),
+            # A rule is a whole table: learned only on the inputs and the values closest
+            # to them, where it is cheap to try and least likely to fit by chance.
+            finishers=(color_map_completion, AtMost(rule_completion, _RULE_CANDIDATES)),
         )
     return EnumerativeSynthesizer(timeout_s=timeout_s, top_k=top_k)
 

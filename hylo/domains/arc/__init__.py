@@ -24,6 +24,7 @@ from __future__ import annotations
 from hylo.domains.arc import _color, _compose, _fill, _geometry, _logic, _objects, _symmetry
 from hylo.domains.arc.colormap import apply_color_map, learned_color_map
 from hylo.domains.arc.grid import Grid, Obj
+from hylo.domains.arc.rules import resolve_rule
 from hylo.domains.arc.tasks import (
     arc_task_from_json,
     arc_tasks,
@@ -60,5 +61,6 @@ ARC = Domain(
     "arc",
     PRIMITIVES,
     "ARC grids: geometry, colours, objects, composition, filling, symmetry, counting.",
+    resolve=resolve_rule,  # neighbourhood rules learned from a task's examples
 )
 """The ARC domain (``get_domain("arc")``)."""

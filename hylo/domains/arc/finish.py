@@ -31,8 +31,12 @@ _GRID_OP = parse_type("grid -> color -> color -> grid")
 _COLOR = parse_type("color")
 
 
-def color_map_completion(candidates: Sequence[Any], targets: Sequence[Any]) -> Completion | None:
-    """Recolouring steps that turn every candidate grid into its target, or ``None``."""
+def color_map_completion(
+    candidates: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any] = ()
+) -> Completion | None:
+    """Recolouring steps that turn every candidate grid into its target, or ``None``.
+
+    (A colour map applies to any grid, so the candidate's ``tests`` do not matter.)"""
     pairs = list(zip(candidates, targets, strict=True))
     if not all(isinstance(c, Grid) and c.shape == t.shape for c, t in pairs):
         return None

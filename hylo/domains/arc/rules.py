@@ -1,0 +1,209 @@
+"""Neighbourhood rules: each cell's new colour, looked up from what surrounds it.
+
+Many same-size ARC tasks edit a grid in place by a local law: outline the shapes,
+fill the cells that touch two markers, recolour what lies on a marked row. A
+*neighbourhood rule* is such a law written as a table, learned from the training
+pairs: a cell's *key* (its colour and a feature of its neighbourhood) gives its new
+colour. The features, coarsest first:
+
+* ``sides``: which of the four side neighbours are foreground (not background);
+* ``count``: how many of the eight neighbours are foreground;
+* ``ring``: the colours of the four side neighbours, as a multiset;
+* ``around``: the set of colours among the eight neighbours;
+* ``lines``: the sets of colours in the cell's row and in its column.
+
+Cells outside the grid count as background (``sides``, ``count``) or as a colour
+of their own (``ring``, ``around``). A rule is kept only when no key asks for two
+colours in the training pairs, and it applies only to a grid whose every key it has
+seen: an unseen neighbourhood is an unknown, not a guess.
+
+A rule is a primitive of type ``grid -> grid`` whose name holds its table, so a
+program with a rule prints, parses and runs like any other::
+
+    rule-sides:0.15>4,0.0,4.15
+
+reads "a cell of colour 0 with all four sides foreground becomes 4; cells of key
+0.0 and 4.15 stay" (key ``<colour>.<feature>``). The domain's namespace resolves
+such names on demand (:func:`resolve_rule`); the search never proposes them:
+:func:`rule_completion` writes them as a last step.
+
+>>> from hylo.domains.arc.grid import Grid
+>>> before = Grid.from_lists([[1, 1, 1], [1, 0, 1], [1, 1, 1]]).with_background(0)
+>>> after = Grid.from_lists([[1, 1, 1], [1, 4, 1], [1, 1, 1]])
+>>> wrap, run = rule_completion([before], [after])
+>>> from hylo.lang.program import Index, show
+>>> show(wrap(Index(0))).split(":")[0], run(before) == after
+('(rule-sides', True)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hylo.domains.arc._util import make
+from hylo.domains.arc.grid import Grid
+from hylo.lang.program import Primitive, Program, apply_to
+from hylo.lang.types import parse_type
+
+Completion = tuple[Callable[[Program], Program], Callable[[Any], Any]]
+Table = dict[tuple[int, int], int]
+
+PREFIX = "rule-"
+_GRID_TO_GRID = parse_type("grid -> grid")
+_OUTSIDE = 10  # the "colour" of a cell beyond the border, for the colour features
+_SIDES = ((0, 1), (2, 1), (1, 0), (1, 2))  # up, down, left, right in a 3×3 window
+_EIGHT = tuple((r, c) for r in range(3) for c in range(3) if (r, c) != (1, 1))
+
+
+def _windows(arr: NDArray[Any], pad: int) -> NDArray[Any]:
+    """``(h, w, 3, 3)``: each cell's 3×3 neighbourhood, the border padded with ``pad``."""
+    padded = np.pad(arr.astype(np.int64), 1, constant_values=pad)
+    return np.lib.stride_tricks.sliding_window_view(padded, (3, 3))
+
+
+def _sides(g: Grid) -> NDArray[np.int64]:
+    fg = _windows(g.array, g.background) != g.background
+    return sum((fg[:, :, r, c].astype(np.int64) << i) for i, (r, c) in enumerate(_SIDES))  # type: ignore[return-value]
+
+
+def _count(g: Grid) -> NDArray[np.int64]:
+    fg = _windows(g.array, g.background) != g.background
+    return sum(fg[:, :, r, c].astype(np.int64) for r, c in _EIGHT)  # type: ignore[return-value]
+
+
+def _ring(g: Grid) -> NDArray[np.int64]:
+    win = _windows(g.array, _OUTSIDE)
+    sides = np.sort(np.stack([win[:, :, r, c] for r, c in _SIDES], axis=-1), axis=-1)
+    return (sides * np.array([1331, 121, 11, 1])).sum(axis=-1)  # type: ignore[no-any-return]
+
+
+def _around(g: Grid) -> NDArray[np.int64]:
+    win = _windows(g.array, _OUTSIDE)
+    bits = np.zeros(g.shape, dtype=np.int64)
+    for r, c in _EIGHT:
+        bits |= np.left_shift(1, win[:, :, r, c])
+    return bits
+
+
+def _lines(g: Grid) -> NDArray[np.int64]:
+    onehot = np.left_shift(1, g.array.astype(np.int64))
+    rows = np.bitwise_or.reduce(onehot, axis=1)
+    cols = np.bitwise_or.reduce(onehot, axis=0)
+    return (rows[:, None] << 10) | cols[None, :]  # type: ignore[no-any-return]
+
+
+FEATURES: dict[str, Callable[[Grid], NDArray[np.int64]]] = {
+    "sides": _sides,
+    "count": _count,
+    "ring": _ring,
+    "around": _around,
+    "lines": _lines,
+}
+"""Feature name → the feature of every cell of a grid, coarsest first."""
+
+
+def _keys(kind: str, g: Grid) -> NDArray[np.int64]:
+    """One key per cell: feature * 16 + colour."""
+    return (FEATURES[kind](g) << 4) | g.array.astype(np.int64)
+
+
+def learn_rule(kind: str, pairs: Sequence[tuple[Grid, Grid]]) -> Table | None:
+    """The table mapping each key seen to its target colour, or ``None`` if a key
+    asks for two colours (or a pair's grids differ in shape)."""
+    if any(a.shape != b.shape for a, b in pairs):
+        return None
+    keys = np.concatenate([_keys(kind, a).ravel() for a, _ in pairs])
+    targets = np.concatenate([b.array.ravel().astype(np.int64) for _, b in pairs])
+    pairs_seen = np.unique((keys << 4) | targets)
+    unique_keys = pairs_seen >> 4
+    if len(np.unique(unique_keys)) != len(unique_keys):
+        return None
+    return {
+        (int(k) & 15, int(k) >> 4): int(t)
+        for k, t in zip(unique_keys, pairs_seen & 15, strict=True)
+    }
+
+
+def apply_rule(kind: str, table: Table, g: Grid) -> Grid:
+    """``g`` with every cell looked up in ``table``.
+
+    Raises:
+        ValueError: some cell's key is not in the table (the rule does not know it).
+    """
+    keys = _keys(kind, g)
+    out = np.empty(g.shape, dtype=np.int8)
+    for (r, c), key in np.ndenumerate(keys):
+        found = table.get((int(key) & 15, int(key) >> 4))
+        if found is None:
+            raise ValueError(f"the {kind} rule has not seen the neighbourhood of cell {r},{c}")
+        out[r, c] = found
+    return make(out, g.background)
+
+
+def _covers(kind: str, table: Table, g: Grid) -> bool:
+    return all((int(k) & 15, int(k) >> 4) in table for k in np.unique(_keys(kind, g)))
+
+
+def rule_name(kind: str, table: Table) -> str:
+    entries = []
+    for (colour, feature), target in sorted(table.items()):
+        key = f"{colour}.{feature}"
+        entries.append(key if target == colour else f"{key}>{target}")
+    return f"{PREFIX}{kind}:{','.join(entries)}"
+
+
+@functools.lru_cache(maxsize=1024)
+def resolve_rule(name: str) -> Primitive | None:
+    """The rule primitive a name stands for (see the module doc), or ``None``."""
+    head, _, body = name.partition(":")
+    kind = head.removeprefix(PREFIX)
+    if not head.startswith(PREFIX) or kind not in FEATURES or not body:
+        return None
+    table: Table = {}
+    try:
+        for entry in body.split(","):
+            key, _, target = entry.partition(">")
+            colour, _, feature = key.partition(".")
+            c, f = int(colour), int(feature)
+            t = int(target) if target else c
+            if not (0 <= c <= 9 and 0 <= t <= 9 and f >= 0):
+                return None
+            table[(c, f)] = t
+    except ValueError:
+        return None
+    doc = f"neighbourhood rule ({kind}) learned from the examples: {len(table)} keys"
+    return Primitive(name, _GRID_TO_GRID, functools.partial(apply_rule, kind, table), doc)
+
+
+def rule_completion(
+    candidates: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any] = ()
+) -> Completion | None:
+    """The coarsest neighbourhood rule that turns every candidate into its target and
+    knows every neighbourhood of the candidate's ``tests`` (grids it will be run on).
+
+    ``None`` when the candidates are not grids of the targets' shapes, already equal
+    them, or no rule fits.
+    """
+    pairs = list(zip(candidates, targets, strict=True))
+    if not all(
+        isinstance(c, Grid) and isinstance(t, Grid) and c.shape == t.shape for c, t in pairs
+    ):
+        return None
+    if all(c == t for c, t in pairs):
+        return None
+    for kind in FEATURES:
+        table = learn_rule(kind, pairs)
+        if table is None or all(t == c for (c, _), t in table.items()):
+            continue
+        if not all(isinstance(g, Grid) and _covers(kind, table, g) for g in tests):
+            continue
+        primitive = resolve_rule(rule_name(kind, table))
+        assert primitive is not None  # its own name always resolves
+        run: Callable[[Any], Any] = primitive.fn
+        return (lambda program, p=primitive: apply_to(p, program)), run
+    return None

@@ -1,0 +1,112 @@
+"""Neighbourhood rules: learned from pairs, printed as primitives, used as a last search step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hylo.domains import get_domain
+from hylo.domains.arc import ARC, Grid, arc_task_from_json
+from hylo.domains.arc.rules import (
+    FEATURES,
+    apply_rule,
+    learn_rule,
+    resolve_rule,
+    rule_completion,
+    rule_name,
+)
+from hylo.lang.evaluate import Evaluator
+from hylo.lang.program import Index, parse, show
+from hylo.search.batch import outcome_of
+from hylo.search.synthesizer import solve
+
+
+def outline(g: np.ndarray) -> np.ndarray:
+    """Background cells next to (sides only) a foreground cell become 4."""
+    fg = np.pad(g != 0, 1)
+    near = fg[:-2, 1:-1] | fg[2:, 1:-1] | fg[1:-1, :-2] | fg[1:-1, 2:]
+    return np.where((g == 0) & near, 4, g)
+
+
+def shapes(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    g = np.zeros((7, 7), dtype=np.int8)
+    for _ in range(3):
+        r, c = rng.integers(0, 6, size=2)
+        g[r : r + 2, c : c + 2] = 1
+    return g
+
+
+def test_a_learned_rule_reproduces_its_pairs_and_generalises() -> None:
+    grids = [Grid(shapes(s), background=0) for s in range(7)]
+    pairs = [(g, Grid(outline(g.array))) for g in grids[:6]]
+    table = learn_rule("sides", pairs)
+    assert table is not None
+    for before, after in pairs:
+        assert apply_rule("sides", table, before) == after
+    assert apply_rule("sides", table, grids[6]) == Grid(outline(grids[6].array))
+
+
+def test_a_key_that_asks_for_two_colours_is_no_rule() -> None:
+    g = Grid.from_lists([[0, 0], [0, 0]]).with_background(0)
+    assert learn_rule("sides", [(g, Grid.from_lists([[1, 0], [0, 0]]))]) is None
+    assert learn_rule("sides", [(g, Grid.from_lists([[1]]))]) is None  # other shape
+
+
+def test_an_unseen_neighbourhood_is_an_error_not_a_guess() -> None:
+    g = Grid.from_lists([[0, 1], [0, 0]]).with_background(0)
+    table = learn_rule("count", [(g, g)])
+    assert table is not None
+    with pytest.raises(ValueError, match="has not seen"):
+        apply_rule("count", table, Grid.from_lists([[1, 1], [1, 0]]).with_background(0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(sorted(FEATURES)),
+    st.dictionaries(
+        st.tuples(st.integers(0, 9), st.integers(0, 2**20)), st.integers(0, 9), min_size=1
+    ),
+)
+def test_rule_names_round_trip(kind: str, table: dict[tuple[int, int], int]) -> None:
+    name = rule_name(kind, table)
+    primitive = resolve_rule(name)
+    assert primitive is not None and primitive.name == name
+    assert rule_name(kind, dict(primitive.fn.args[1])) == name  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "name", ["rule-sides:", "rule-nope:0.1", "rule-sides:0.1>12", "rule-sides:x.1", "colour-7"]
+)
+def test_malformed_rule_names_do_not_resolve(name: str) -> None:
+    assert resolve_rule(name) is None
+    assert name not in ARC.namespace
+
+
+def test_a_program_with_a_rule_parses_runs_and_is_never_searched() -> None:
+    before = Grid(shapes(0), background=0)
+    wrap, run = rule_completion([before], [Grid(outline(before.array))], [before])  # type: ignore[misc]
+    text = f"(lam {show(wrap(Index(0)))})"
+    program = parse(text, get_domain("arc").namespace)
+    assert show(program) == text
+    assert Evaluator().function(program)(before) == run(before)
+    assert not any(p.name.startswith("rule-") for p in ARC.primitives)
+
+
+def test_completion_picks_a_rule_that_knows_the_test_grids() -> None:
+    grids = [Grid(shapes(s), background=0) for s in range(3)]
+    targets = [Grid(outline(g.array)) for g in grids]
+    assert rule_completion(grids, grids, []) is None  # already exact: nothing to finish
+    unknown = Grid(np.full((3, 3), 9, dtype=np.int8), background=0)
+    assert rule_completion(grids, targets, [unknown]) is None  # colour 9 never seen
+
+
+def test_search_finishes_an_outline_task_with_a_rule() -> None:
+    inputs = [shapes(s) for s in range(7)]
+    pairs = [{"input": g.tolist(), "output": outline(g).tolist()} for g in inputs]
+    task = arc_task_from_json({"train": pairs[:6], "test": pairs[6:]}, "outline")
+    outcome = outcome_of(solve(task, timeout_s=20, top_k=3))
+    assert outcome.solved and outcome.test_correct
+    assert any("rule-" in (c or "") for c, _ in outcome.candidates)
