@@ -95,6 +95,10 @@ class AtMost:
         return self.finisher(outs, targets, tests)
 
 
+# What a finishing step the grammar cannot write costs, in nats (a learned rule's
+# table has tens of entries of one colour in ten each: far more than most programs).
+_FOREIGN_STEP_NATS = 50.0
+
 # Values between two looks at the clock.
 _CHECK_EVERY = 128
 
@@ -203,6 +207,7 @@ class _BottomUpRun:
         self.lambdas: dict[Type, list[_Value]] = {}
         self.goal_types: dict[Type, bool] = {}
         self.finisher_calls = [0] * len(synth.finishers)
+        self.own_hits = 0  # hits the grammar can write (not finished by a foreign step)
         self.hits: list[Candidate] = []
         self.programs = self.equivalent = self.bytes = 0
         self.full = False
@@ -231,7 +236,7 @@ class _BottomUpRun:
         self._add_terminals()
         top = self.synth.max_cost or 10_000
         for level in range(2, top + 1):
-            if len(self.hits) >= self.synth.top_k:
+            if self.own_hits >= self.synth.top_k:
                 return False
             for prod in productions:
                 if prod.cost < level:
@@ -357,7 +362,7 @@ class _BottomUpRun:
                     predictions = tuple(map(run, tests))
                 except Exception:
                     continue
-                self._hit(wrap(program), predictions)
+                self._hit(wrap(program), predictions, program)
 
     def _returns_goal(self, tp: Type) -> bool:
         known = self.goal_types.get(tp)
@@ -379,25 +384,33 @@ class _BottomUpRun:
         if len(self.seen) >= self.synth.max_values or self.bytes > self.synth.memory_mb * 2**20:
             self.full = True
 
-    def _hit(self, body: Program, predictions: tuple[Any, ...]) -> None:
+    def _hit(
+        self, body: Program, predictions: tuple[Any, ...], unfinished: Program | None = None
+    ) -> None:
+        """Record a fitting program (``unfinished``: the candidate a finisher completed)."""
         if any(_same(h.predictions, predictions) for h in self.hits):
             return  # a finished program may predict what a kept one does
-        if not self.hits:
-            # Look for rival predictions (top-k) a little longer, not the whole budget.
-            elapsed = time.perf_counter() - self.start
-            self.deadline = min(self.deadline, self.start + elapsed + max(1.0, 2 * elapsed))
+        log_prior = self._log_prior(body)
+        if log_prior is None and unfinished is not None:
+            # A step the grammar cannot write (a learned rule, a whole table): ranked
+            # after what the grammar can, and no reason to stop looking for that.
+            log_prior = (self._log_prior(unfinished) or -1e3) - _FOREIGN_STEP_NATS
+        else:
+            self.own_hits += 1
+            if self.own_hits == 1:
+                # Look for rival predictions (top-k) a little longer, not the whole budget.
+                elapsed = time.perf_counter() - self.start
+                self.deadline = min(self.deadline, self.start + elapsed + max(1.0, 2 * elapsed))
         program = body
         for _ in self.arg_types:
             program = Abstraction(program)
-        try:
-            log_prior = self.grammar.log_prior(program, self.task.request)
-        except HyloError:
-            log_prior = -float(len(self.hits) + 1)
+        if log_prior is None:
+            log_prior = -1e6 - len(self.hits)  # cannot happen for the grammar's own programs
         self.hits.append(
             Candidate(
                 program,
                 self.task.request,
-                log_prior if math.isfinite(log_prior) else -1e6,
+                log_prior,
                 0.0,
                 time.perf_counter() - self.start,
                 self.programs,
@@ -405,6 +418,17 @@ class _BottomUpRun:
                 self.limits,
             )
         )
+
+    def _log_prior(self, body: Program) -> float | None:
+        """The grammar's log-prior of ``body`` as the task's program, or ``None``."""
+        program = body
+        for _ in self.arg_types:
+            program = Abstraction(program)
+        try:
+            log_prior = self.grammar.log_prior(program, self.task.request)
+        except HyloError:
+            return None
+        return log_prior if math.isfinite(log_prior) else None
 
     def _check_clock(self) -> None:
         self.next_check = self.programs + _CHECK_EVERY

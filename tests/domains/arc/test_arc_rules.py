@@ -107,6 +107,21 @@ def test_search_finishes_an_outline_task_with_a_rule() -> None:
     inputs = [shapes(s) for s in range(7)]
     pairs = [{"input": g.tolist(), "output": outline(g).tolist()} for g in inputs]
     task = arc_task_from_json({"train": pairs[:6], "test": pairs[6:]}, "outline")
-    outcome = outcome_of(solve(task, timeout_s=20, top_k=3))
+    result = solve(task, timeout_s=3, top_k=3)
+    outcome = outcome_of(result)
     assert outcome.solved and outcome.test_correct
-    assert any("rule-" in (c or "") for c, _ in outcome.candidates)
+    assert any("rule-" in text for text, _ in outcome.candidates)
+    # Found at once on the input, yet the search went on for programs the grammar can
+    # write: a rule ranks after them and does not end the search early.
+    rules = [c for c in result.candidates if "rule-" in show(c.program)]
+    assert rules and all(c.log_prior < -50 for c in rules)
+    assert result.stats.programs > 10 * max(100, min(c.programs for c in rules))
+
+
+def test_a_program_the_grammar_writes_ranks_before_a_rule() -> None:
+    # Recolouring 1 to 7 is also a (trivial) neighbourhood rule.
+    inputs = [shapes(s) for s in range(7)]
+    pairs = [{"input": g.tolist(), "output": np.where(g == 1, 7, g).tolist()} for g in inputs]
+    task = arc_task_from_json({"train": pairs[:6], "test": pairs[6:]}, "recolour")
+    result = solve(task, timeout_s=10, top_k=3)
+    assert result.best is not None and "rule-" not in show(result.best.program)
