@@ -207,7 +207,9 @@ class _BottomUpRun:
         self.lambdas: dict[Type, list[_Value]] = {}
         self.goal_types: dict[Type, bool] = {}
         self.finisher_calls = [0] * len(synth.finishers)
-        self.own_hits = 0  # hits the grammar can write (not finished by a foreign step)
+        self.foreign: list[bool] = []  # per hit: finished by a step the grammar cannot write
+        self.own_hits = 0  # hits the grammar can write
+        self.graced = False  # whether a hit has set the grace period of the deadline
         self.hits: list[Candidate] = []
         self.programs = self.equivalent = self.bytes = 0
         self.full = False
@@ -388,16 +390,24 @@ class _BottomUpRun:
         self, body: Program, predictions: tuple[Any, ...], unfinished: Program | None = None
     ) -> None:
         """Record a fitting program (``unfinished``: the candidate a finisher completed)."""
-        if any(_same(h.predictions, predictions) for h in self.hits):
-            return  # a finished program may predict what a kept one does
         log_prior = self._log_prior(body)
-        if log_prior is None and unfinished is not None:
+        foreign = log_prior is None and unfinished is not None
+        if foreign:
             # A step the grammar cannot write (a learned rule, a whole table): ranked
             # after what the grammar can, and no reason to stop looking for that.
             log_prior = (self._log_prior(unfinished) or -1e3) - _FOREIGN_STEP_NATS
-        else:
+        # Programs that predict the same keep one place: the more probable one's.
+        same = [i for i, h in enumerate(self.hits) if _same(h.predictions, predictions)]
+        if same:
+            if foreign or log_prior is None or self.hits[same[0]].log_prior >= log_prior:
+                return
+            del self.hits[same[0]]
+            self.own_hits -= not self.foreign.pop(same[0])
+        self.foreign.append(foreign)
+        if not foreign:
             self.own_hits += 1
-            if self.own_hits == 1:
+            if not self.graced:
+                self.graced = True
                 # Look for rival predictions (top-k) a little longer, not the whole budget.
                 elapsed = time.perf_counter() - self.start
                 self.deadline = min(self.deadline, self.start + elapsed + max(1.0, 2 * elapsed))
