@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from hylo.lang.program import Invented, Primitive
 
@@ -28,9 +29,7 @@ class DomainNamespace(dict[str, Primitive | Invented]):
             raise KeyError(name)
         return found
 
-    def get(
-        self, name: str, default: Primitive | Invented | None = None
-    ) -> Primitive | Invented | None:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         try:
             return self[name]
         except KeyError:

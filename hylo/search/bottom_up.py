@@ -391,11 +391,13 @@ class _BottomUpRun:
     ) -> None:
         """Record a fitting program (``unfinished``: the candidate a finisher completed)."""
         log_prior = self._log_prior(body)
-        foreign = log_prior is None and unfinished is not None
-        if foreign:
+        foreign = False
+        if log_prior is None and unfinished is not None:
             # A step the grammar cannot write (a learned rule, a whole table): ranked
             # after what the grammar can, and no reason to stop looking for that.
-            log_prior = (self._log_prior(unfinished) or -1e3) - _FOREIGN_STEP_NATS
+            foreign = True
+            inner = self._log_prior(unfinished)
+            log_prior = (-1e3 if inner is None else inner) - _FOREIGN_STEP_NATS
         # Programs that predict the same keep one place: the more probable one's.
         same = [i for i, h in enumerate(self.hits) if _same(h.predictions, predictions)]
         if same:

@@ -68,12 +68,18 @@ def _windows(arr: NDArray[Any], pad: int) -> NDArray[Any]:
 
 def _sides(g: Grid) -> NDArray[np.int64]:
     fg = _windows(g.array, g.background) != g.background
-    return sum((fg[:, :, r, c].astype(np.int64) << i) for i, (r, c) in enumerate(_SIDES))  # type: ignore[return-value]
+    out = np.zeros(g.shape, dtype=np.int64)
+    for i, (r, c) in enumerate(_SIDES):
+        out |= fg[:, :, r, c].astype(np.int64) << i
+    return out
 
 
 def _count(g: Grid) -> NDArray[np.int64]:
     fg = _windows(g.array, g.background) != g.background
-    return sum(fg[:, :, r, c].astype(np.int64) for r, c in _EIGHT)  # type: ignore[return-value]
+    out = np.zeros(g.shape, dtype=np.int64)
+    for r, c in _EIGHT:
+        out += fg[:, :, r, c]
+    return out
 
 
 def _ring(g: Grid) -> NDArray[np.int64]:
