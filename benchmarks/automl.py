@@ -14,7 +14,7 @@ Three measurements:
    validation accuracy Optuna TPE (15 epochs) ends with (the goal: at most half of the
    time Optuna TPE needs for it).
 2. **Weight inheritance** — the same evolutionary search with children inheriting
-   their parent's weights (trained 3 epochs) vs every child retrained from scratch
+   their parent's weights (trained 2 epochs) vs every child retrained from scratch
    (6 epochs, as a fresh trial): training epochs spent, across the whole search, until the best
    validation accuracy reaches the target (the best the from-scratch search reaches).
    Goal: <= 30 %.

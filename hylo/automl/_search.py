@@ -177,6 +177,9 @@ class AutoML:
         warm_start: configurations to try first (see :func:`warm_start_configs`).
         population: fresh trials before evolution starts.
         epochs / child_epochs: training epochs of a fresh trial / an inheriting child.
+            Two child epochs were chosen on seeds 0-2 of digits and breast cancer
+            (epochs until the best reached the from-scratch search's best, relative
+            to it, median: 1.9 with one epoch, 0.42 with two, 0.76 with three).
             Fresh trials are short on purpose: a good one goes on training in its
             children (the ``continue`` mutation), so no epoch is wasted on a bad one.
         keep: checkpoints kept (the best trials, which can still be parents).
@@ -202,7 +205,7 @@ class AutoML:
     warm_start: Sequence[WarmStart] = ()
     population: int = 4
     epochs: int = 6
-    child_epochs: int = 3
+    child_epochs: int = 2
     keep: int = 4
     workers: int = 1
     seed: int = 0

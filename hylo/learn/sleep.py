@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from hylo.lang.program import Invented, Program
+from hylo.lang.program import Invented, Program, primitives_of
 from hylo.lang.types import Type
 from hylo.learn.spec import LibrarySpec
 from hylo.library.abstraction import Compression, compress
@@ -40,8 +40,9 @@ def sleep(
         max_arity: at most this many arguments per invention.
         pseudo_count: smoothing of the grammar refit (see :meth:`Grammar.fit`).
     """
-    names = sorted(frontiers)
     namespace = spec.namespace()
+    frontiers = _grammar_programs(frontiers, set(namespace.keys()))
+    names = sorted(frontiers)
     compression = compress(
         [list(frontiers[n][1]) for n in names],
         namespace,
@@ -61,3 +62,19 @@ def sleep(
         rewritten,
         compression,
     )
+
+
+def _grammar_programs(
+    frontiers: Mapping[str, tuple[Type, Sequence[Program]]], names: set[str]
+) -> dict[str, tuple[Type, Sequence[Program]]]:
+    """The solutions made of named primitives and inventions only.
+
+    A primitive the domain generates for one task (an ARC rule, whose name is its
+    learned table) is that task's data, not a pattern to abstract across tasks; a
+    solution that uses one is left out, and so is a task left with none.
+    """
+    kept = {
+        name: (request, [p for p in programs if {q.name for q in primitives_of(p)} <= names])
+        for name, (request, programs) in frontiers.items()
+    }
+    return {name: entry for name, entry in kept.items() if entry[1]}

@@ -57,7 +57,7 @@ class LibrarySpec:
         )
 
     def namespace(self) -> dict[str, Primitive | Invented]:
-        return dict(_namespace(self.domain, self.inventions))
+        return _namespace(self.domain, self.inventions).copy()  # keeps its resolver
 
     def inventions_(self) -> list[Invented]:
         return [

@@ -420,7 +420,7 @@ class LibraryStore(abc.ABC):
 
     def _namespace_of(self, records: Iterable[InventionRecord]) -> Namespace:
         key = tuple((r.name, r.body, r.type) for r in records)
-        return dict(_build_namespace(self.domain, key, self.location))
+        return _build_namespace(self.domain, key, self.location).copy()  # keeps its resolver
 
     def __enter__(self) -> Self:
         return self

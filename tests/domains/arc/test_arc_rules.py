@@ -19,6 +19,9 @@ from hylo.domains.arc.rules import (
 )
 from hylo.lang.evaluate import Evaluator
 from hylo.lang.program import Index, parse, show
+from hylo.lang.types import parse_type
+from hylo.learn import LibrarySpec
+from hylo.learn.sleep import sleep
 from hylo.search.batch import outcome_of
 from hylo.search.synthesizer import solve
 
@@ -125,3 +128,19 @@ def test_a_program_the_grammar_writes_ranks_before_a_rule() -> None:
     task = arc_task_from_json({"train": pairs[:6], "test": pairs[6:]}, "recolour")
     result = solve(task, timeout_s=10, top_k=3)
     assert result.best is not None and "rule-" not in show(result.best.program)
+
+
+def test_sleep_leaves_solutions_with_rules_out_of_compression() -> None:
+    spec = LibrarySpec("arc")
+    namespace = spec.namespace()
+    request = parse_type("grid -> grid")
+    texts = {
+        "rule": "(lam (rule-sides:0.15>4,0.0,4.15 $0))",
+        "rule-inside": "(lam (rot90 (rule-count:0.1>3,0.0 $0)))",
+        "a": "(lam (rot90 (flip-lr $0)))",
+        "b": "(lam (rot90 (flip-lr (transpose $0))))",
+    }
+    frontiers = {n: (request, [parse(t, namespace)]) for n, t in texts.items()}
+    result = sleep(spec, frontiers)
+    assert set(result.rewritten) == {"a", "b"}
+    assert all(not p.name.startswith("rule-") for p in result.grammar.primitives)
