@@ -209,7 +209,6 @@ class _BottomUpRun:
         self.finisher_calls = [0] * len(synth.finishers)
         self.foreign: list[bool] = []  # per hit: finished by a step the grammar cannot write
         self.own_hits = 0  # hits the grammar can write
-        self.graced = False  # whether a hit has set the grace period of the deadline
         self.hits: list[Candidate] = []
         self.programs = self.equivalent = self.bytes = 0
         self.full = False
@@ -350,7 +349,7 @@ class _BottomUpRun:
             return
         train, tests = outs[: self.num_train], outs[self.num_train :]
         if train == tuple(self.targets):
-            self._hit(program, outs[self.num_train :])
+            self._hit(program, tests)
             return
         for i, finish in enumerate(self.synth.finishers):
             if isinstance(finish, AtMost):
@@ -390,32 +389,30 @@ class _BottomUpRun:
         self, body: Program, predictions: tuple[Any, ...], unfinished: Program | None = None
     ) -> None:
         """Record a fitting program (``unfinished``: the candidate a finisher completed)."""
-        log_prior = self._log_prior(body)
+        same = next((i for i, h in enumerate(self.hits) if _same(h.predictions, predictions)), None)
+        if same is not None and not self.foreign[same]:
+            return  # a finished program may predict what one the grammar writes does
+        program = self._closed(body)
+        log_prior = self._log_prior(program)
         foreign = False
         if log_prior is None and unfinished is not None:
             # A step the grammar cannot write (a learned rule, a whole table): ranked
             # after what the grammar can, and no reason to stop looking for that.
             foreign = True
-            inner = self._log_prior(unfinished)
+            inner = self._log_prior(self._closed(unfinished))
             log_prior = (-1e3 if inner is None else inner) - _FOREIGN_STEP_NATS
-        # Programs that predict the same keep one place: the more probable one's.
-        same = [i for i, h in enumerate(self.hits) if _same(h.predictions, predictions)]
-        if same:
-            if foreign or log_prior is None or self.hits[same[0]].log_prior >= log_prior:
+        if same is not None:
+            # Same predictions as a rule: the more probable program keeps the place.
+            if foreign or log_prior is None or self.hits[same].log_prior >= log_prior:
                 return
-            del self.hits[same[0]]
-            self.own_hits -= not self.foreign.pop(same[0])
+            del self.hits[same], self.foreign[same]
         self.foreign.append(foreign)
         if not foreign:
             self.own_hits += 1
-            if not self.graced:
-                self.graced = True
+            if self.own_hits == 1:
                 # Look for rival predictions (top-k) a little longer, not the whole budget.
                 elapsed = time.perf_counter() - self.start
                 self.deadline = min(self.deadline, self.start + elapsed + max(1.0, 2 * elapsed))
-        program = body
-        for _ in self.arg_types:
-            program = Abstraction(program)
         if log_prior is None:
             log_prior = -1e6 - len(self.hits)  # cannot happen for the grammar's own programs
         self.hits.append(
@@ -431,11 +428,14 @@ class _BottomUpRun:
             )
         )
 
-    def _log_prior(self, body: Program) -> float | None:
-        """The grammar's log-prior of ``body`` as the task's program, or ``None``."""
-        program = body
+    def _closed(self, body: Program) -> Program:
+        """``body`` under one lambda per task argument: the task's program."""
         for _ in self.arg_types:
-            program = Abstraction(program)
+            body = Abstraction(body)
+        return body
+
+    def _log_prior(self, program: Program) -> float | None:
+        """The grammar's log-prior of the task's ``program``, or ``None``."""
         try:
             log_prior = self.grammar.log_prior(program, self.task.request)
         except HyloError:

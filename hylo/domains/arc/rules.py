@@ -118,6 +118,11 @@ def _keys(kind: str, g: Grid) -> NDArray[np.int64]:
     return (FEATURES[kind](g) << 4) | g.array.astype(np.int64)
 
 
+def _entry(key: int) -> tuple[int, int]:
+    """A cell's key as the table's ``(colour, feature)``."""
+    return key & 15, key >> 4
+
+
 def learn_rule(kind: str, pairs: Sequence[tuple[Grid, Grid]]) -> Table | None:
     """The table mapping each key seen to its target colour, or ``None`` if a key
     asks for two colours (or a pair's grids differ in shape)."""
@@ -129,10 +134,7 @@ def learn_rule(kind: str, pairs: Sequence[tuple[Grid, Grid]]) -> Table | None:
     unique_keys = pairs_seen >> 4
     if len(np.unique(unique_keys)) != len(unique_keys):
         return None
-    return {
-        (int(k) & 15, int(k) >> 4): int(t)
-        for k, t in zip(unique_keys, pairs_seen & 15, strict=True)
-    }
+    return {_entry(int(k)): int(t) for k, t in zip(unique_keys, pairs_seen & 15, strict=True)}
 
 
 def apply_rule(kind: str, table: Table, g: Grid) -> Grid:
@@ -144,7 +146,7 @@ def apply_rule(kind: str, table: Table, g: Grid) -> Grid:
     keys = _keys(kind, g)
     out = np.empty(g.shape, dtype=np.int8)
     for (r, c), key in np.ndenumerate(keys):
-        found = table.get((int(key) & 15, int(key) >> 4))
+        found = table.get(_entry(int(key)))
         if found is None:
             raise ValueError(f"the {kind} rule has not seen the neighbourhood of cell {r},{c}")
         out[r, c] = found
@@ -152,7 +154,7 @@ def apply_rule(kind: str, table: Table, g: Grid) -> Grid:
 
 
 def _covers(kind: str, table: Table, g: Grid) -> bool:
-    return all((int(k) & 15, int(k) >> 4) in table for k in np.unique(_keys(kind, g)))
+    return all(_entry(int(k)) in table for k in np.unique(_keys(kind, g)))
 
 
 def rule_name(kind: str, table: Table) -> str:
