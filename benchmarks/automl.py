@@ -1,14 +1,15 @@
 """hylo AutoML vs plain Optuna TPE vs random search, at equal wall-clock budgets.
 
-Run (about 8–10 minutes on a quiet 2-core machine):
+Run (about 25 minutes for three seeds on a quiet 2-core machine):
 
     nice -n 10 .venv/bin/python benchmarks/automl.py --json results/automl.json
 
 Three measurements:
 
-1. **Search** — on digits, breast_cancer and wine, for each seed: hylo AutoML (warm
-   started from a library holding runs on the *other* datasets only, and without it),
-   Optuna TPE over a fixed MLP space (15 epochs per trial, and 6 as hylo's fresh
+1. **Search** — on digits, breast_cancer, wine and MNIST (4× the budget), for each
+   seed: hylo AutoML (warm started from a library holding runs on the *other* datasets
+   only, and without it),
+   Optuna TPE over a fixed MLP/CNN space (15 epochs per trial, and 6 as hylo's fresh
    trials), and random search over that space, each for the same wall-clock budget.
    Reported: best test accuracy at the end, and the time hylo needs to reach the
    validation accuracy Optuna TPE (15 epochs) ends with (the goal: at most half of the
@@ -61,7 +62,15 @@ from hylo.automl import (
 )
 from hylo.library import open_library
 
-DATASETS = ("digits", "breast_cancer", "wine")
+DATASETS = ("digits", "breast_cancer", "wine", "mnist")
+BUDGET_SCALE = {"mnist": 4.0}
+"""MNIST (3,000 training images of 28×28) trains far slower per epoch: a longer budget."""
+
+
+def budget_for(name: str, budget_s: float) -> float:
+    return budget_s * BUDGET_SCALE.get(name, 1.0)
+
+
 METHODS = ("optuna-tpe", "optuna-tpe-6ep", "random", "hylo", "hylo-cold")
 
 
@@ -78,14 +87,15 @@ def fill_library(path: Path, budget_s: float) -> None:
     with open_library(path) as store:
         for name in DATASETS:
             data = load_dataset(name, seed=100)
-            automl = AutoML(budget_s=budget_s, seed=100).fit(data)
+            automl = AutoML(budget_s=budget_for(name, budget_s), seed=100).fit(data)
             record_run(store, automl, data)
             print(f"library: {name} best val {automl.best_.val_accuracy:.3f}", flush=True)
 
 
-def search_runs(library: Path, budget_s: float, seeds: list[int]) -> list[dict[str, Any]]:
+def search_runs(library: Path, base_budget_s: float, seeds: list[int]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for name in DATASETS:
+        budget_s = budget_for(name, base_budget_s)
         for seed in seeds:
             data = load_dataset(name, seed=seed)
             with open_library(library) as store:
@@ -111,7 +121,7 @@ def search_runs(library: Path, budget_s: float, seeds: list[int]) -> list[dict[s
                     "history": history,
                 }
             target = runs["optuna-tpe"]["val_accuracy"]
-            row = {"dataset": name, "seed": seed, "target_val": target}
+            row = {"dataset": name, "seed": seed, "budget_s": budget_s, "target_val": target}
             for method, run in runs.items():
                 row[method] = {
                     "test_accuracy": run["test_accuracy"],
@@ -133,9 +143,10 @@ def _search_line(row: dict[str, Any]) -> str:
     return " | ".join(parts)
 
 
-def inheritance_runs(budget_s: float, seeds: list[int]) -> list[dict[str, Any]]:
+def inheritance_runs(base_budget_s: float, seeds: list[int]) -> list[dict[str, Any]]:
     rows = []
-    for name in ("digits", "breast_cancer"):
+    for name in ("digits", "breast_cancer", "mnist"):
+        budget_s = budget_for(name, base_budget_s)
         for seed in seeds:
             data = load_dataset(name, seed=seed)
             with_inh = AutoML(budget_s=budget_s, seed=seed, inherit=True).fit(data)
@@ -295,6 +306,10 @@ def summary(
     ]
     inh = [ratio(r["inherit_epochs"], r["scratch_epochs"]) for r in inherit]
     out["hylo_time_over_tpe_time"] = hylo_vs_tpe
+    out["median_hylo_time_over_tpe_time_by_dataset"] = {
+        name: _median([x for r, x in zip(search, hylo_vs_tpe, strict=True) if r["dataset"] == name])
+        for name in DATASETS
+    }
     out["hylo_reached_tpe_best"] = sum(x is not None for x in hylo_vs_tpe)
     out["median_hylo_time_over_tpe_time"] = _median(hylo_vs_tpe)
     out["median_warm_over_cold_time"] = _median(warm_vs_cold)

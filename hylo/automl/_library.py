@@ -75,7 +75,7 @@ def record_run(
         "ranked": [
             {
                 "architecture": t.user_attrs["architecture"],
-                "params": _hyper(t.params),
+                "params": _hyper(t.params | t.user_attrs.get("train", {})),
                 "val_accuracy": t.value,
             }
             for t in ranked[:top]

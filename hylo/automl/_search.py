@@ -336,7 +336,7 @@ def _worker_main(config: AutoML, data: Dataset, name: str, ckpt: str, index: int
         sampler=_sampler(config.sampler, config.seed + 1000 * (index + 1)),
         pruner=_pruner(config.pruner),
     )
-    _Worker(config, data, study, Path(ckpt), time.time()).run()
+    _Worker(config, data, study, Path(ckpt), time.time(), index + 1).run()
 
 
 def _alive(pid: int) -> bool:
@@ -359,7 +359,8 @@ def _recover_stale(study: optuna.Study) -> None:
         study.tell(t.number, state=TrialState.FAIL)
         arch = t.user_attrs.get("architecture")
         attrs = {"resumed": t.number} | ({"architecture": arch} if arch else {})
-        study.enqueue_trial(dict(t.params), user_attrs=attrs)
+        # The settings it trained with (a child's are inherited, not in its params).
+        study.enqueue_trial(dict(t.params) | dict(t.user_attrs.get("train", {})), user_attrs=attrs)
 
 
 def _record(t: optuna.trial.FrozenTrial, start: float) -> TrialRecord | None:
@@ -370,7 +371,7 @@ def _record(t: optuna.trial.FrozenTrial, start: float) -> TrialRecord | None:
     return TrialRecord(
         t.number,
         str(a["architecture"]),
-        dict(t.params),
+        dict(t.params) | dict(a.get("train", {})),  # a child's settings are inherited
         float(t.value),
         float(a.get("test_accuracy", 0.0)),
         max(0.0, finished - start),
@@ -383,10 +384,17 @@ class _Worker:
     """One process's share of a study: ask, build, train, tell, tidy checkpoints."""
 
     def __init__(
-        self, config: AutoML, data: Dataset, study: optuna.Study, ckpt: Path, start: float
+        self,
+        config: AutoML,
+        data: Dataset,
+        study: optuna.Study,
+        ckpt: Path,
+        start: float,
+        index: int = 0,
     ) -> None:
         self.c, self.data, self.study, self.ckpt, self.start = config, data, study, ckpt, start
-        self.rng = np.random.default_rng(config.seed + os.getpid())
+        # Seeded by worker index, not process id: one worker's run is reproducible.
+        self.rng = np.random.default_rng([config.seed, index])
         self.deadline = start + config.budget_s
         self.best: TrialRecord | None = None
 
@@ -404,17 +412,16 @@ class _Worker:
         trial = self.study.ask()
         trial.set_user_attr("pid", os.getpid())
         trial.set_user_attr("host", socket.gethostname())
-        lr = trial.suggest_float("lr", 1e-4, 3e-2, log=True)
-        wd = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
-        batch = trial.suggest_categorical("batch_size", [32, 64, 128])
         try:
             net, origin, epochs = self._network(trial)
         except ArchitectureError as e:  # never built: the trial fails cleanly
             trial.set_user_attr("error", str(e))
             self.study.tell(trial, state=TrialState.FAIL)
             return
+        lr, wd, batch = self._optimiser(trial)
         trial.set_user_attr("architecture", show(net.program))
         trial.set_user_attr("origin", origin)
+        trial.set_user_attr("train", {"lr": lr, "weight_decay": wd, "batch_size": batch})
         config = TrainConfig(lr, wd, batch, epochs, seed=self.c.seed + trial.number)
         done = [0]
 
@@ -438,6 +445,29 @@ class _Worker:
         frozen = self.study.tell(trial, fit.val_accuracy)
         self._tidy()
         self._notify(frozen)
+
+    def _optimiser(self, trial: optuna.Trial) -> tuple[float, float, int]:
+        """Learning rate, weight decay and batch size of this trial.
+
+        A fresh network samples all three. A child that inherits its parent's weights
+        goes on with its parent's settings and a learning rate the same or lower (the
+        factor is sampled too): a child is a continuation of training, and a rate
+        drawn for training from scratch would throw away what its parent learned.
+        """
+        parent = trial.user_attrs.get("parent")
+        if self.c.inherit and isinstance(parent, int):
+            given = self.study.get_trials(deepcopy=False)[parent].user_attrs.get("train", {})
+            if given:
+                factor = trial.suggest_categorical("lr_factor", [0.25, 0.5, 1.0])
+                return (
+                    float(given["lr"]) * factor,
+                    float(given["weight_decay"]),
+                    int(given["batch_size"]),
+                )
+        lr = trial.suggest_float("lr", 1e-4, 3e-2, log=True)
+        wd = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
+        batch = trial.suggest_categorical("batch_size", [32, 64, 128])
+        return lr, wd, int(batch)
 
     def _notify(self, frozen: optuna.trial.FrozenTrial) -> None:
         rec = _record(frozen, self.start)

@@ -36,9 +36,24 @@ def test_search_finds_a_good_network_and_keeps_few_checkpoints(
 
 def test_children_train_briefly_from_inherited_weights(tiny: Dataset) -> None:
     automl = AutoML(n_trials=8, budget_s=120, **FAST).fit(tiny)  # type: ignore[arg-type]
-    children = [t for t in automl.study_.trials if "parent" in t.user_attrs]
+    trials = automl.study_.trials
+    children = [t for t in trials if "parent" in t.user_attrs]
     assert children
     assert all(t.user_attrs["epochs"] <= FAST["child_epochs"] for t in children)
+    # A child goes on with its parent's optimiser settings, at the same or a lower rate.
+    for child in children:
+        mine, theirs = (
+            child.user_attrs["train"],
+            trials[child.user_attrs["parent"]].user_attrs["train"],
+        )
+        assert mine["lr"] == pytest.approx(theirs["lr"] * child.params["lr_factor"])
+        assert child.params["lr_factor"] <= 1.0 and "lr" not in child.params
+        assert (mine["weight_decay"], mine["batch_size"]) == (
+            theirs["weight_decay"],
+            theirs["batch_size"],
+        )
+    # The library sees a child's effective settings.
+    assert {"lr", "weight_decay", "batch_size"} <= set(automl.best_.params)
 
 
 @pytest.mark.parametrize("sampler", ["cmaes", "random"])
@@ -67,7 +82,7 @@ AutoML(n_trials=10_000, budget_s=600, storage={storage!r}, study_name="s", epoch
 
 
 def _mid_trial(storage: str) -> bool:
-    """True once two trials finished and another one has drawn its hyperparameters.
+    """True once two trials finished and another one has drawn its training settings.
 
     A trial killed before its first `suggest` has nothing to queue again but an empty
     parameter set; waiting for the last one it draws keeps the check below meaningful.
@@ -78,7 +93,7 @@ def _mid_trial(storage: str) -> bool:
         return False
     done = study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED))
     running = study.get_trials(states=(TrialState.RUNNING,))
-    return len(done) >= 2 and any("batch_size" in t.params for t in running)
+    return len(done) >= 2 and any("train" in t.user_attrs for t in running)
 
 
 def test_a_study_resumes_after_its_process_is_killed(tmp_path: Path) -> None:
@@ -116,7 +131,7 @@ def test_a_study_resumes_after_its_process_is_killed(tmp_path: Path) -> None:
     assert killed
     assert trials[killed[0].number].state == TrialState.FAIL
     again = [t for t in trials if t.user_attrs.get("resumed") == killed[0].number]
-    assert len(again) == 1 and again[0].params["lr"] == killed[0].params["lr"]
+    assert len(again) == 1 and again[0].params["lr"] == killed[0].user_attrs["train"]["lr"]
 
 
 def test_two_worker_processes_share_one_study(tiny: Dataset, tmp_path: Path) -> None:
