@@ -203,8 +203,9 @@ def _digit_accuracy(synth: NeuralSynthesizer, data: DigitImages) -> float | None
     assert synth.program_ is not None
     for name in module_names(synth.program_):
         if ModuleRef.parse(name).template == "digit":
+            module = synth.modules_[name].eval()
             with torch.no_grad():
-                out = synth.modules_[name](torch.as_tensor(data.test_x))
+                out = module(torch.as_tensor(data.test_x))
             return float(np.mean(out.argmax(-1).numpy() == data.test_y))
     return None
 
@@ -243,6 +244,7 @@ def _monolithic(task: Task, n: int, config: DigitsBenchConfig) -> dict[str, Any]
     best, best_state, since = math.inf, _copy(model), 0
     gen = torch.Generator().manual_seed(config.seed)
     for _ in range(150):
+        model.train()  # the reader's random shifts, as in hylo's modules
         perm = torch.randperm(len(train), generator=gen)
         for i in range(0, len(train), 32):
             x, y = _batch(train, perm[i : i + 32])
@@ -250,6 +252,7 @@ def _monolithic(task: Task, n: int, config: DigitsBenchConfig) -> dict[str, Any]
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
+        model.eval()
         with torch.no_grad():
             v = float(_mono_loss(model, *_batch(val, torch.arange(len(val))), val.output))
         if v < best:
@@ -259,6 +262,7 @@ def _monolithic(task: Task, n: int, config: DigitsBenchConfig) -> dict[str, Any]
             if since >= 10:
                 break
     model.load_state_dict(best_state)
+    model.eval()
     with torch.no_grad():
         x, y = _batch(test, torch.arange(len(test)))
         out = model(*x)

@@ -33,6 +33,7 @@ from hylo.train.neural import (
     train_program,
     weights_bytes,
 )
+from hylo.train.neural.modules import shift_images
 from hylo.train.neural.soft import SoftList, convolve
 
 NS = NeuralNamespace(DIGITS.namespace)
@@ -266,9 +267,29 @@ def test_large_images_are_read_by_a_cnn_small_ones_by_an_mlp() -> None:
     assert any(isinstance(m, torch.nn.Conv2d) for m in large.modules())
     assert not any(isinstance(m, torch.nn.Conv2d) for m in small.modules())
     # Flat or not, a batch of images gives one distribution per image.
+    large.eval()
     x = torch.rand(5, 28, 28)
     assert torch.allclose(large(x), large(x.reshape(5, 784)))
     assert large(x).shape == (5, 10) and torch.allclose(large(x).sum(-1), torch.ones(5))
+
+
+def test_a_cnn_reader_shifts_images_while_training_only() -> None:
+    torch.manual_seed(0)
+    x = torch.zeros(200, 6, 7)
+    x[:, 3, 2] = 1.0  # one lit pixel, inside the frame after any shift of 2
+    moved = shift_images(x.reshape(200, 42), (6, 7), 2).reshape(200, 6, 7)
+    assert moved.shape == x.shape and torch.all(moved.sum((1, 2)) == 1.0)
+    where = {(int(r), int(c)) for _, r, c in moved.nonzero().tolist()}
+    assert where == {(3 + dy, 2 + dx) for dy in range(-2, 3) for dx in range(-2, 3)}
+    edge = torch.zeros(50, 6, 7)
+    edge[:, 0, 0] = 1.0  # shifted out of the frame it is lost, never wrapped around
+    assert shift_images(edge, (6, 7), 2).sum() < 50
+    (large,) = instantiate_modules(parse("(lam (nn:digit#0 $0))", NS), (28, 28)).values()
+    img = torch.rand(4, 28, 28)
+    large.train()
+    assert not torch.allclose(large(img), large(img))
+    large.eval()
+    assert torch.equal(large(img), large(img))
 
 
 def test_modules_round_trip_through_the_library_store(tmp_path: Path) -> None:
