@@ -50,6 +50,7 @@ from hylo.lang.program import show
 SAMPLERS = ("tpe", "cmaes", "random")
 PRUNERS = ("median", "halving", "none")
 MUTATIONS = ("widen", "deepen", "ordinary", "continue")
+_MAX_WIDTH = 1024  # units or channels a widening mutation stops at
 
 optuna.logging.set_verbosity(logging.WARNING)
 
@@ -547,10 +548,12 @@ class _Worker:
 
     def _mutated(self, net: Network, kind: str) -> Network:
         rng = self.rng
-        if kind == "widen" and (targets := widen_targets(net)):
-            key = str(rng.choice(targets))
-            old = int(next(i.name for i in net.info if i.key == key).rsplit("_", 1)[1])
-            return widen(net, key, min(1024, old * 2), rng)
+        names = {i.key: i.name for i in net.info}
+        widths = {k: int(names[k].rsplit("_", 1)[1]) for k in widen_targets(net)}
+        narrow = [k for k, w in widths.items() if w < _MAX_WIDTH]
+        if kind == "widen" and narrow:
+            key = str(rng.choice(narrow))
+            return widen(net, key, min(_MAX_WIDTH, widths[key] * 2), rng)
         if kind == "deepen" and (targets := deepen_targets(net)):
             return deepen(net, str(rng.choice(targets)))
         if kind == "continue":
