@@ -50,6 +50,8 @@ from hylo.lang.program import show
 SAMPLERS = ("tpe", "cmaes", "random")
 PRUNERS = ("median", "halving", "none")
 MUTATIONS = ("widen", "deepen", "ordinary", "continue")
+LR_RANGE = (1e-4, 3e-2)
+WD_RANGE = (1e-6, 1e-2)
 _MAX_WIDTH = 1024  # units or channels a widening mutation stops at
 
 optuna.logging.set_verbosity(logging.WARNING)
@@ -249,7 +251,7 @@ class AutoML:
             if w.weights is not None and w.source is not None:
                 (ckpt / f"warm_{i}.safetensors").write_bytes(w.weights)
                 attrs |= {"warm_weights": f"warm_{i}.safetensors", "source": w.source}
-            study.enqueue_trial(w.params, user_attrs=attrs)
+            study.enqueue_trial(_in_range(w.params), user_attrs=attrs)
 
     def _validate(self) -> None:
         _sampler(self.sampler, 0)
@@ -296,6 +298,16 @@ class AutoML:
         path = ckpt / f"trial_{best.number}.safetensors"
         if path.exists():
             self.network_.load_state_dict(load_file(str(path)))
+
+
+def _in_range(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with the optimiser settings clipped to the ranges trials sample from
+    (a past child's decayed learning rate may lie below them)."""
+    out = dict(params)
+    for key, (low, high) in (("lr", LR_RANGE), ("weight_decay", WD_RANGE)):
+        if key in out:
+            out[key] = min(high, max(low, float(out[key])))
+    return out
 
 
 def _history(trials: list[optuna.trial.FrozenTrial], start: float) -> list[dict[str, float]]:
@@ -465,8 +477,8 @@ class _Worker:
                     float(given["weight_decay"]),
                     int(given["batch_size"]),
                 )
-        lr = trial.suggest_float("lr", 1e-4, 3e-2, log=True)
-        wd = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
+        lr = trial.suggest_float("lr", *LR_RANGE, log=True)
+        wd = trial.suggest_float("weight_decay", *WD_RANGE, log=True)
         batch = trial.suggest_categorical("batch_size", [32, 64, 128])
         return lr, wd, int(batch)
 

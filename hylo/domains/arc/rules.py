@@ -10,7 +10,14 @@ colour. The features, coarsest first:
 * ``count``: how many of the eight neighbours are foreground;
 * ``ring``: the colours of the four side neighbours, as a multiset;
 * ``around``: the set of colours among the eight neighbours;
-* ``lines``: the sets of colours in the cell's row and in its column.
+* ``lines``: the sets of colours in the cell's row and in its column;
+
+and of the cell's object (its 4-connected same-colour part; 0 on background):
+
+* ``extreme``: whether the object is the largest (1), the smallest (2) or both (3);
+* ``border``: whether the object touches the grid's edge;
+* ``holes``: whether the object encloses cells of other colours;
+* ``size``: the object's number of cells.
 
 Cells outside the grid count as background (``sides``, ``count``) or as a colour
 of their own (``ring``, ``around``). A rule is kept only when no key asks for two
@@ -44,6 +51,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import ndimage  # type: ignore[import-untyped]
 
 from hylo.domains.arc._util import make
 from hylo.domains.arc.grid import Grid
@@ -103,12 +111,69 @@ def _lines(g: Grid) -> NDArray[np.int64]:
     return (rows[:, None] << 10) | cols[None, :]  # type: ignore[no-any-return]
 
 
+def _components(g: Grid) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each cell's same-colour object (4-connected; 0 for background) and the sizes of
+    the objects (index 0: background, size 0)."""
+    a, bg = g.array, g.background
+    labels = np.zeros(g.shape, dtype=np.int64)
+    n = 0
+    for c in np.unique(a):
+        if c == bg:
+            continue
+        part, k = ndimage.label(a == c)
+        labels[part > 0] = part[part > 0] + n
+        n += k
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    sizes[0] = 0
+    return labels, sizes
+
+
+def _extreme(g: Grid) -> NDArray[np.int64]:
+    """1 on the largest objects, 2 on the smallest, 3 when all are one size."""
+    labels, sizes = _components(g)
+    fg = sizes[1:]
+    if not len(fg):
+        return labels
+    flag = (sizes == fg.max()).astype(np.int64) | ((sizes == fg.min()) << 1)
+    flag[0] = 0
+    return flag[labels]  # type: ignore[no-any-return]
+
+
+def _size(g: Grid) -> NDArray[np.int64]:
+    labels, sizes = _components(g)
+    return sizes[labels]
+
+
+def _border(g: Grid) -> NDArray[np.int64]:
+    """1 on objects that touch the grid's edge."""
+    labels, sizes = _components(g)
+    edge = np.zeros(len(sizes), dtype=np.int64)
+    edge[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = 1
+    edge[0] = 0
+    return edge[labels]
+
+
+def _holes(g: Grid) -> NDArray[np.int64]:
+    """1 on objects that enclose cells of other colours (a closed outline)."""
+    labels, sizes = _components(g)
+    closed = np.zeros(len(sizes), dtype=np.int64)
+    for k, box in enumerate(ndimage.find_objects(labels), 1):
+        if box is not None:
+            mask = labels[box] == k
+            closed[k] = int(ndimage.binary_fill_holes(mask).sum() > mask.sum())
+    return closed[labels]
+
+
 FEATURES: dict[str, Callable[[Grid], NDArray[np.int64]]] = {
     "sides": _sides,
     "count": _count,
     "ring": _ring,
     "around": _around,
     "lines": _lines,
+    "extreme": _extreme,
+    "border": _border,
+    "holes": _holes,
+    "size": _size,
 }
 """Feature name → the feature of every cell of a grid, coarsest first."""
 

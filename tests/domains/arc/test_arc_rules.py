@@ -106,6 +106,38 @@ def test_completion_picks_a_rule_that_knows_the_test_grids() -> None:
     assert rule_completion(grids, targets, [unknown]) is None  # colour 9 never seen
 
 
+def largest_to_red(g: np.ndarray) -> np.ndarray:
+    """The largest 4-connected object becomes 2; the rest stays."""
+    from scipy import ndimage
+
+    labels, _ = ndimage.label(g != 0)
+    sizes = np.bincount(labels.ravel())
+    sizes[0] = 0
+    return np.where(labels == sizes.argmax(), 2, g)
+
+
+def blobs(seed: int) -> np.ndarray:
+    """Three separate 1-coloured bars of distinct lengths on a 9×9 background."""
+    rng = np.random.default_rng(seed)
+    g = np.zeros((9, 9), dtype=np.int64)
+    for row, length in zip((1, 4, 7), rng.permutation([2, 4, 6]) + rng.integers(0, 2), strict=True):
+        start = int(rng.integers(0, 9 - length + 1))
+        g[row, start : start + length] = 1
+    return g
+
+
+def test_an_object_rule_recolours_the_largest_object_whatever_its_size() -> None:
+    grids = [Grid(blobs(s), background=0) for s in range(4)]
+    targets = [Grid(largest_to_red(g.array)) for g in grids]
+    found = rule_completion(grids, targets, [grids[-1]])
+    assert found is not None
+    wrap, run = found
+    assert "rule-extreme" in show(wrap(Index(0)))
+    fresh = np.zeros((9, 9), dtype=np.int64)
+    fresh[2, 1:8], fresh[6, 3:5] = 1, 1  # sizes the pairs never had: 7 and 2
+    assert run(Grid(fresh, background=0)).array.tolist() == largest_to_red(fresh).tolist()
+
+
 def test_search_finishes_an_outline_task_with_a_rule() -> None:
     inputs = [shapes(s) for s in range(7)]
     pairs = [{"input": g.tolist(), "output": outline(g).tolist()} for g in inputs]
