@@ -179,6 +179,8 @@ class AutoML:
         inherit: children start from their parent's weights (else from scratch).
         warm_start: configurations to try first (see :func:`warm_start_configs`).
         population: fresh trials before evolution starts.
+        explore: the share of later trials that are fresh too, so that the
+            population does not collapse onto one lineage.
         epochs / child_epochs: training epochs of a fresh trial / an inheriting child.
             Two child epochs were chosen on seeds 0-2 of digits and breast cancer
             (epochs until the best reached the from-scratch search's best, relative
@@ -207,6 +209,7 @@ class AutoML:
     inherit: bool = True
     warm_start: Sequence[WarmStart] = ()
     population: int = 4
+    explore: float = 0.25
     epochs: int = 6
     child_epochs: int = 2
     keep: int = 4
@@ -267,6 +270,8 @@ class AutoML:
             )
         if min(self.epochs, self.child_epochs, self.keep, self.population) < 1:
             raise ValueError("epochs, child_epochs, keep and population must be >= 1")
+        if not 0.0 <= self.explore < 1.0:
+            raise ValueError(f"explore must be in [0, 1), got {self.explore}")
 
     def _run_workers(self, data: Dataset, name: str, ckpt: Path) -> None:
         ctx = multiprocessing.get_context("spawn")
@@ -502,7 +507,11 @@ class _Worker:
                 return net, "transfer", self.c.child_epochs
             return net, origin, self.c.epochs
         pool = self._pool()
-        if len(pool) < self.c.population or len(self._finished()) < self.c.population:
+        if (
+            len(pool) < self.c.population
+            or len(self._finished()) < self.c.population
+            or self.rng.random() < self.c.explore
+        ):
             return self._build(self._template(trial)), "template", self.c.epochs
         parent_trial = self._tournament(pool)
         kind = trial.suggest_categorical("mutation", list(MUTATIONS))

@@ -67,6 +67,8 @@ def test_bad_settings_are_clean_errors(tiny: Dataset) -> None:
         AutoML(sampler="grid").fit(tiny)
     with pytest.raises(ValueError, match="shared storage"):
         AutoML(workers=2).fit(tiny)
+    with pytest.raises(ValueError, match="explore must be"):
+        AutoML(explore=1.0).fit(tiny)
 
 
 _CHILD = """

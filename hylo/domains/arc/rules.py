@@ -111,56 +111,74 @@ def _lines(g: Grid) -> NDArray[np.int64]:
     return (rows[:, None] << 10) | cols[None, :]  # type: ignore[no-any-return]
 
 
-def _components(g: Grid) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Each cell's same-colour object (4-connected; 0 for background) and the sizes of
-    the objects (index 0: background, size 0)."""
-    a, bg = g.array, g.background
+Objects = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+
+
+@functools.lru_cache(maxsize=256)
+def _objects(g: Grid, background: int) -> Objects:
+    """Each cell's same-colour object (4-connected; 0 on background), and per object
+    (index 0: background): its size, whether it touches the edge, and whether it
+    encloses other cells.
+
+    Cached, as every candidate's grid is read by all four object features; the
+    background is part of the key because a grid's equality ignores it.
+    """
+    a = g.array
     labels = np.zeros(g.shape, dtype=np.int64)
+    enclosing = np.zeros(g.shape, dtype=bool)
     n = 0
     for c in np.unique(a):
-        if c == bg:
+        if c == background:
             continue
-        part, k = ndimage.label(a == c)
-        labels[part > 0] = part[part > 0] + n
+        mask = a == c
+        part, k = ndimage.label(mask)
+        labels[mask] = part[mask] + n
         n += k
+        # One fill per colour, not per object: the parts of a colour that enclose
+        # something are those whose filled region holds cells of another colour.
+        filled = ndimage.binary_fill_holes(mask)
+        inner = filled & ~mask
+        if inner.any():
+            regions, _ = ndimage.label(filled)
+            enclosing |= np.isin(regions, np.unique(regions[inner])) & mask
     sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    sizes[0] = 0
-    return labels, sizes
+    edge = np.zeros(n + 1, dtype=np.int64)
+    edge[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = 1
+    closed = np.zeros(n + 1, dtype=np.int64)
+    closed[labels[enclosing]] = 1
+    for per_object in (sizes, edge, closed):
+        per_object[0] = 0
+    out = (labels, sizes, edge, closed)
+    for arr in out:
+        arr.setflags(write=False)  # shared through the cache
+    return out
 
 
 def _extreme(g: Grid) -> NDArray[np.int64]:
     """1 on the largest objects, 2 on the smallest, 3 when all are one size."""
-    labels, sizes = _components(g)
+    labels, sizes, _, _ = _objects(g, g.background)
+    if len(sizes) < 2:
+        return np.zeros(g.shape, dtype=np.int64)
     fg = sizes[1:]
-    if not len(fg):
-        return labels
     flag = (sizes == fg.max()).astype(np.int64) | ((sizes == fg.min()) << 1)
     flag[0] = 0
     return flag[labels]  # type: ignore[no-any-return]
 
 
 def _size(g: Grid) -> NDArray[np.int64]:
-    labels, sizes = _components(g)
+    labels, sizes, _, _ = _objects(g, g.background)
     return sizes[labels]
 
 
 def _border(g: Grid) -> NDArray[np.int64]:
     """1 on objects that touch the grid's edge."""
-    labels, sizes = _components(g)
-    edge = np.zeros(len(sizes), dtype=np.int64)
-    edge[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = 1
-    edge[0] = 0
+    labels, _, edge, _ = _objects(g, g.background)
     return edge[labels]
 
 
 def _holes(g: Grid) -> NDArray[np.int64]:
-    """1 on objects that enclose cells of other colours (a closed outline)."""
-    labels, sizes = _components(g)
-    closed = np.zeros(len(sizes), dtype=np.int64)
-    for k, box in enumerate(ndimage.find_objects(labels), 1):
-        if box is not None:
-            mask = labels[box] == k
-            closed[k] = int(ndimage.binary_fill_holes(mask).sum() > mask.sum())
+    """1 on objects that (with others of their colour) enclose cells of other colours."""
+    labels, _, _, closed = _objects(g, g.background)
     return closed[labels]
 
 
