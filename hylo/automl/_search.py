@@ -315,6 +315,13 @@ def _in_range(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _widths_below_cap(net: Network) -> dict[str, int]:
+    """Width of each layer :func:`widen` can widen, those already at the cap left out."""
+    names = {i.key: i.name for i in net.info}
+    widths = {k: int(names[k].rsplit("_", 1)[1]) for k in widen_targets(net)}
+    return {k: w for k, w in widths.items() if w < _MAX_WIDTH}
+
+
 def _history(trials: list[optuna.trial.FrozenTrial], start: float) -> list[dict[str, float]]:
     """Best-so-far after each finished trial; ``epochs`` counts every trial's training."""
     ended = [t for t in trials if t.datetime_complete is not None]
@@ -431,12 +438,12 @@ class _Worker:
         trial.set_user_attr("pid", os.getpid())
         trial.set_user_attr("host", socket.gethostname())
         try:
-            net, origin, epochs = self._network(trial)
+            net, origin, epochs, parent = self._network(trial)
         except ArchitectureError as e:  # never built: the trial fails cleanly
             trial.set_user_attr("error", str(e))
             self.study.tell(trial, state=TrialState.FAIL)
             return
-        lr, wd, batch = self._optimiser(trial)
+        lr, wd, batch = self._optimiser(trial, parent)
         trial.set_user_attr("architecture", show(net.program))
         trial.set_user_attr("origin", origin)
         trial.set_user_attr("train", {"lr": lr, "weight_decay": wd, "batch_size": batch})
@@ -464,7 +471,9 @@ class _Worker:
         self._tidy()
         self._notify(frozen)
 
-    def _optimiser(self, trial: optuna.Trial) -> tuple[float, float, int]:
+    def _optimiser(
+        self, trial: optuna.Trial, parent: optuna.trial.FrozenTrial | None
+    ) -> tuple[float, float, int]:
         """Learning rate, weight decay and batch size of this trial.
 
         A fresh network samples all three. A child that inherits its parent's weights
@@ -472,9 +481,8 @@ class _Worker:
         factor is sampled too): a child is a continuation of training, and a rate
         drawn for training from scratch would throw away what its parent learned.
         """
-        parent = trial.user_attrs.get("parent")
-        if self.c.inherit and isinstance(parent, int):
-            given = self.study.get_trials(deepcopy=False)[parent].user_attrs.get("train", {})
+        if self.c.inherit and parent is not None:
+            given = parent.user_attrs.get("train", {})
             if given:
                 factor = trial.suggest_categorical("lr_factor", [0.25, 0.5, 1.0])
                 return (
@@ -498,29 +506,32 @@ class _Worker:
 
     # --- architectures ------------------------------------------------------------------
 
-    def _network(self, trial: optuna.Trial) -> tuple[Network, str, int]:
+    def _network(
+        self, trial: optuna.Trial
+    ) -> tuple[Network, str, int, optuna.trial.FrozenTrial | None]:
+        """The trial's network, where it came from, its epochs, and its parent if any."""
         given = trial.user_attrs.get("architecture")
         if isinstance(given, str):
             origin = "resumed" if "resumed" in trial.user_attrs else "warm-start"
             net = self._build(given)
             if self._transfer(trial, net):
-                return net, "transfer", self.c.child_epochs
-            return net, origin, self.c.epochs
+                return net, "transfer", self.c.child_epochs, None
+            return net, origin, self.c.epochs, None
         pool = self._pool()
         if (
             len(pool) < self.c.population
             or len(self._finished()) < self.c.population
             or self.rng.random() < self.c.explore
         ):
-            return self._build(self._template(trial)), "template", self.c.epochs
+            return self._build(self._template(trial)), "template", self.c.epochs, None
         parent_trial = self._tournament(pool)
         kind = trial.suggest_categorical("mutation", list(MUTATIONS))
         child = self._child(parent_trial, kind)
         if child is None:
-            return self._build(self._template(trial)), "template", self.c.epochs
+            return self._build(self._template(trial)), "template", self.c.epochs, None
         trial.set_user_attr("parent", parent_trial.number)
         epochs = self.c.child_epochs if self.c.inherit else self.c.epochs
-        return child, kind, epochs
+        return child, kind, epochs, parent_trial
 
     def _transfer(self, trial: optuna.Trial, net: Network) -> bool:
         """Start ``net`` from a past task's network (all layers that fit); True if any."""
@@ -569,11 +580,8 @@ class _Worker:
 
     def _mutated(self, net: Network, kind: str) -> Network:
         rng = self.rng
-        names = {i.key: i.name for i in net.info}
-        widths = {k: int(names[k].rsplit("_", 1)[1]) for k in widen_targets(net)}
-        narrow = [k for k, w in widths.items() if w < _MAX_WIDTH]
-        if kind == "widen" and narrow:
-            key = str(rng.choice(narrow))
+        if kind == "widen" and (widths := _widths_below_cap(net)):
+            key = str(rng.choice(list(widths)))
             return widen(net, key, min(_MAX_WIDTH, widths[key] * 2), rng)
         if kind == "deepen" and (targets := deepen_targets(net)):
             return deepen(net, str(rng.choice(targets)))
