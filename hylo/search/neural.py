@@ -23,8 +23,10 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
+import statistics
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +55,7 @@ from hylo.search.enumerate import Enumerator
 from hylo.search.grammar import Grammar
 from hylo.search.synthesizer import NotFittedError
 from hylo.train.neural import (
+    TEMPLATES,
     EncodedExamples,
     ModuleLibrary,
     ModuleRef,
@@ -69,6 +72,8 @@ from hylo.train.neural import (
 )
 
 _PROPOSALS_PER_CANDIDATE = 10  # bounds the frozen (evaluate-only) candidates looked at
+_CROSS_VALIDATE_BELOW = 30  # validation examples under which finalists are cross-validated
+_FOLDS = 5
 
 _ZERO = Primitive("0", INT, lambda: 0)  # stands for any constant in canonical forms
 
@@ -94,6 +99,8 @@ class CandidateRecord:
     epochs: int
     seconds: float
     prior: float = 0.0
+    refit_epochs: int | None = None
+    """Set when cross-validated: the epochs to train on all examples if it is chosen."""
 
     def score(self, num_val: int) -> float:
         """Minus log posterior (up to a constant): total validation NLL + description length."""
@@ -121,19 +128,40 @@ class NeuralSearchStats:
 
 
 def module_productions(
-    templates: Sequence[str], library: ModuleLibrary | None, finetune: bool = True
+    templates: Sequence[str],
+    library: ModuleLibrary | None,
+    finetune: bool = True,
+    image_size: int | None = None,
 ) -> list[Primitive]:
-    """Fresh modules per template, plus frozen and fine-tuned variants of library modules."""
+    """Fresh modules per template, plus frozen and fine-tuned variants of library modules.
+
+    With ``finetune``, each template also gets a fresh module on the trunk of every
+    library module that reads the same input, whatever its template: a new output
+    layer over features learned before (a 7-detector on a 3-detector's features).
+    With ``image_size`` (pixels), library modules reading images of another size are
+    left out: they cannot read this task's images.
+    """
     out: list[Primitive] = []
     fresh = 0
+    infos = [
+        info
+        for info in (library.modules() if library is not None else [])
+        if image_size is None
+        or TEMPLATES[info.template].input_kind != "image"
+        or info.metadata["architecture"].get("input_dim") == image_size
+    ]
     for t in templates:
         out.append(module_primitive(ModuleRef(t, fresh=fresh)))
         fresh += 1
-        for info in library.modules(t) if library is not None else []:
-            out.append(module_primitive(ModuleRef(t, artifact=info.id)))
-            if finetune:
-                out.append(module_primitive(ModuleRef(t, fresh=fresh, artifact=info.id)))
-                fresh += 1
+        for info in infos:
+            same_input = TEMPLATES[info.template].input_kind == TEMPLATES[t].input_kind
+            if info.template == t:
+                out.append(module_primitive(ModuleRef(t, artifact=info.id)))
+            variants = [info.template == t, same_input] if finetune else []
+            for trunk in (False, True):
+                if variants and variants[trunk]:
+                    out.append(module_primitive(ModuleRef(t, fresh, info.id, trunk)))
+                    fresh += 1
     return out
 
 
@@ -154,7 +182,7 @@ def canonical(p: Program) -> str:
     for name in module_names(p):
         ref = ModuleRef.parse(name)
         if ref.fresh is not None:
-            names[name] = ModuleRef(ref.template, len(names), ref.artifact).name
+            names[name] = dataclasses.replace(ref, fresh=len(names)).name
     return show(_rename(p, names))
 
 
@@ -163,8 +191,7 @@ def _fresh_random(p: Program) -> bool:
     head = p.f if isinstance(p, Application) else None
     if not (isinstance(head, Primitive) and ModuleRef.is_module_name(head.name)):
         return False
-    ref = ModuleRef.parse(head.name)
-    return ref.trainable and ref.artifact is None
+    return ModuleRef.parse(head.name).head_is_fresh
 
 
 def _symmetric(p: Program) -> Program:
@@ -319,6 +346,8 @@ class NeuralSynthesizer:
         screen_epochs: epochs every candidate is trained before the cut.
         finalists: how many of the best screened candidates are trained to the end.
         epochs, patience, lr, batch_size: training (Adam, early stopping).
+        min_steps: updates a finalist may train even when ``epochs`` makes fewer (a few
+            dozen examples are one update an epoch).
         timeout_s: wall-time budget for the whole search.
         validation_fraction: part of the training examples held out to score candidates.
         max_modules: the most distinct modules in one program.
@@ -338,6 +367,7 @@ class NeuralSynthesizer:
         patience: int = 6,
         lr: float = 3e-3,
         batch_size: int = 32,
+        min_steps: int = 200,
         timeout_s: float = 120.0,
         validation_fraction: float = 0.2,
         max_modules: int = 1,
@@ -354,6 +384,7 @@ class NeuralSynthesizer:
         self.patience = patience
         self.lr = lr
         self.batch_size = batch_size
+        self.min_steps = min_steps
         self.timeout_s = timeout_s
         self.validation_fraction = validation_fraction
         self.max_modules = max_modules
@@ -374,7 +405,9 @@ class NeuralSynthesizer:
             domain = DIGITS
         else:
             domain = self.domain
-        prods = module_productions(self.templates, self.library, self.finetune)
+        shape = getattr(self, "image_shape_", None)
+        pixels = None if shape is None else math.prod(shape)
+        prods = module_productions(self.templates, self.library, self.finetune, pixels)
         return Grammar.uniform([*domain.primitives, *prods])
 
     def fit(self, task: Task) -> Self:
@@ -427,7 +460,14 @@ class NeuralSynthesizer:
         n_val = len(val)
         pool.sort(key=lambda c: c[0].score(n_val))
         finalists = [c for c in pool if c[0].trained][: self.finalists]
-        full = TrainConfig(self.epochs, self.patience, self.lr, self.batch_size, self.seed)
+        full = TrainConfig(
+            self.epochs,
+            self.patience,
+            self.lr,
+            self.batch_size,
+            self.seed,
+            min_steps=self.min_steps,
+        )
         for record, p, modules in finalists:
             if time.perf_counter() - start > self.timeout_s:
                 break
@@ -435,7 +475,11 @@ class NeuralSynthesizer:
             record.val_accuracy, record.val_loss = r.val_accuracy, r.val_loss
             record.epochs += r.epochs
             record.seconds += r.seconds
+            if n_val < _CROSS_VALIDATE_BELOW and len(finalists) > 1:
+                self._cross_validate(record, p, data, full)
         best = min(pool, key=lambda c: c[0].score(n_val))
+        if best[0].refit_epochs is not None:
+            best = (best[0], best[1], self._refit(*best, data))
         self.stats_.candidates = [c[0] for c in pool]
         self.program_, self.modules_ = best[1], best[2]
         self.stats_.seconds = time.perf_counter() - start
@@ -460,6 +504,49 @@ class NeuralSynthesizer:
         return CandidateRecord(
             show(p), r.trained, r.val_accuracy, r.val_loss, r.epochs, r.seconds
         ), modules
+
+    def _cross_validate(
+        self, record: CandidateRecord, p: Program, data: EncodedExamples, config: TrainConfig
+    ) -> None:
+        """Score a finalist by k-fold cross-validation: every example held out once.
+
+        On a few dozen examples the validation part is a handful, and finalists that
+        differ only in where their modules start tie or swap on it by chance.
+        """
+        loss = correct = 0.0
+        best_epochs = []
+        for train, val in data.folds(_FOLDS, self.seed):
+            modules = instantiate_modules(p, self.image_shape_, self.library, self.seed)
+            r = train_program(p, train, val, modules, config)
+            loss += r.val_loss * len(val)
+            correct += r.val_accuracy * len(val)
+            record.epochs += r.epochs
+            record.seconds += r.seconds
+            losses = [h[1] for h in r.history]
+            best_epochs.append(1 + losses.index(min(losses)) if losses else 1)
+        record.val_loss, record.val_accuracy = loss / len(data), correct / len(data)
+        record.refit_epochs = int(statistics.median_low(best_epochs))
+
+    def _refit(
+        self,
+        record: CandidateRecord,
+        p: Program,
+        trained: dict[str, NeuralModule],
+        data: EncodedExamples,
+    ) -> dict[str, NeuralModule]:
+        """Train a cross-validated winner afresh on every example, for as many epochs as
+        the folds found best: a validation part of a handful of examples may hold no
+        positive at all, and then cannot tell a module stuck at its start from one that
+        learned. A refit that fits its own examples worse than the folds' modules fit
+        unseen ones is stuck too: then the modules ``trained`` on the split stay."""
+        assert record.refit_epochs is not None
+        modules = instantiate_modules(p, self.image_shape_, self.library, self.seed)
+        epochs = record.refit_epochs
+        config = TrainConfig(epochs, epochs, self.lr, self.batch_size, self.seed, patience_steps=0)
+        r = train_program(p, data, data, modules, config)
+        record.epochs += r.epochs
+        record.seconds += r.seconds
+        return modules if r.val_loss <= record.val_loss else trained
 
     def _fitted(self) -> Program:
         if getattr(self, "program_", None) is None:
@@ -514,6 +601,7 @@ class NeuralSynthesizer:
                 "provenance": {
                     "created_by": "hylo.search.neural.NeuralSynthesizer",
                     "initialised_from": ref.artifact,
+                    "reused": None if ref.artifact is None else ("trunk" if ref.trunk else "all"),
                     "seed": self.seed,
                     "params": {k: v for k, v in self.get_params().items() if _jsonable(v)},
                 },

@@ -109,6 +109,18 @@ class EncodedExamples:
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
         return self._subset(perm[num_val:]), self._subset(perm[:num_val])
 
+    def folds(self, k: int, seed: int) -> list[tuple[EncodedExamples, EncodedExamples]]:
+        """``k`` (train, validation) splits whose validation parts partition the examples."""
+        n = len(self)
+        if n < 2:
+            return [(self, self)]
+        perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+        parts = [part for part in torch.tensor_split(perm, min(k, n)) if len(part)]
+        return [
+            (self._subset(torch.cat([q for j, q in enumerate(parts) if j != i])), self._subset(v))
+            for i, v in enumerate(parts)
+        ]
+
     def _subset(self, idx: torch.Tensor) -> EncodedExamples:
         args, targets = self.select(idx)
         return EncodedExamples(tuple(_reencode(a) for a in args), targets, self.output)
@@ -190,18 +202,15 @@ def instantiate_modules(
 ) -> dict[str, NeuralModule]:
     """Torch modules for every module name of ``program``.
 
-    Fresh modules get new (seeded) weights, or a trainable copy of the library's;
+    Fresh modules get new (seeded) weights, a trainable copy of the library's
+    (``~``), or the library module's trunk under a new output layer (``^``);
     library modules are the library's own, frozen.
     """
     out: dict[str, NeuralModule] = {}
     for k, name in enumerate(module_names(program)):
         ref = ModuleRef.parse(name)
-        if ref.artifact is not None:
-            if library is None:
-                raise HyloError(f"{name} refers to a library module, but no library was given")
-            base = library.load(ref.artifact)
-            if base.spec.template != ref.template:
-                raise HyloError(f"{name}: artifact {ref.artifact} is a {base.spec.template} module")
+        base = None if ref.artifact is None else _library_module(name, ref, library)
+        if base is not None and not ref.trunk:
             module = copy.deepcopy(base) if ref.trainable else base
         else:
             torch.manual_seed(seed * 7919 + k)
@@ -209,10 +218,29 @@ def instantiate_modules(
             image = t.input_kind == "image"
             dim = math.prod(image_shape) if image else VECTOR_DIM
             conv = cnn_shape(image_shape) if image else ()
-            module = NeuralModule(ModuleSpec(ref.template, int(dim), hidden, conv))
+            layers = hidden if base is None else base.spec.hidden  # a trunk keeps its widths
+            module = NeuralModule(ModuleSpec(ref.template, int(dim), layers, conv))
+            if base is not None:
+                module.load_trunk(base)
         module.requires_grad_(ref.trainable)
         out[name] = module
     return out
+
+
+def _library_module(name: str, ref: ModuleRef, library: ModuleSource | None) -> NeuralModule:
+    if library is None:
+        raise HyloError(f"{name} refers to a library module, but no library was given")
+    assert ref.artifact is not None
+    base = library.load(ref.artifact)
+    kind = TEMPLATES[base.spec.template].input_kind
+    if base.spec.template != ref.template and not (
+        ref.trunk and kind == TEMPLATES[ref.template].input_kind
+    ):
+        raise HyloError(
+            f"{name}: artifact {ref.artifact} is a {base.spec.template} module; only its "
+            f"trunk can serve a {ref.template} module, and only when both read a {kind}"
+        )
+    return base
 
 
 # --- training -------------------------------------------------------------------------
@@ -237,11 +265,20 @@ class TrainConfig:
     batch_size: int = 32
     seed: int = 0
     patience_steps: int = 60
+    min_steps: int = 0
+    """Updates allowed even when ``epochs`` makes fewer: 24 lists are one update an
+    epoch, and 60 updates leave a module trained through a count short of converged."""
 
     def patience_for(self, examples: int) -> int:
         """Epochs without progress before stopping, for ``examples`` training examples."""
-        steps_per_epoch = max(1, math.ceil(examples / self.batch_size))
-        return max(self.patience, math.ceil(self.patience_steps / steps_per_epoch))
+        return max(self.patience, math.ceil(self.patience_steps / self._steps(examples)))
+
+    def epochs_for(self, examples: int) -> int:
+        """The most epochs to train on ``examples`` training examples."""
+        return max(self.epochs, math.ceil(self.min_steps / self._steps(examples)))
+
+    def _steps(self, examples: int) -> int:
+        return max(1, math.ceil(examples / self.batch_size))
 
 
 @dataclass
@@ -281,8 +318,8 @@ def train_program(
     best_state = snapshot_weights(modules)
     history: list[tuple[float, float]] = []
     since, epochs = 0, 0
-    patience = config.patience_for(len(train))
-    while epochs < config.epochs:
+    patience, max_epochs = config.patience_for(len(train)), config.epochs_for(len(train))
+    while epochs < max_epochs:
         epochs += 1
         _epoch(program, train, modules, opt, config.batch_size, gen, params)
         acc, loss = _scores(program, val, modules, params)

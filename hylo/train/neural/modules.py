@@ -7,6 +7,9 @@ A program refers to a module by a primitive name:
 * ``nn:digit#0`` — fresh module 0 of template ``digit``, trained for this task;
 * ``nn:digit#1~3`` — fresh module 1 that starts from library artifact 3's weights
   (fine-tuned);
+* ``nn:digit#1^3`` — fresh module 1 built on library artifact 3's *trunk* (its image
+  reader and hidden layers, fine-tuned) with a new output layer; artifact 3 may be of
+  another template that reads the same input (a ``pred`` on a ``digit``'s features);
 * ``nn:digit@3`` — library artifact 3, frozen.
 
 :class:`NeuralNamespace` resolves such names on demand, so programs with modules
@@ -88,7 +91,7 @@ TEMPLATES: dict[str, Template] = {
 }
 """The built-in templates, by name."""
 
-_REF = re.compile(r"nn:([a-z]+)(?:#(\d+)(?:~(\d+))?|@(\d+))")
+_REF = re.compile(r"nn:([a-z]+)(?:#(\d+)(?:([~^])(\d+))?|@(\d+))")
 
 
 @dataclass(frozen=True)
@@ -96,14 +99,18 @@ class ModuleRef:
     """A parsed module name: template plus ``fresh`` index or library ``artifact`` id.
 
     >>> ModuleRef.parse("nn:digit#1~3")
-    ModuleRef(template='digit', fresh=1, artifact=3)
+    ModuleRef(template='digit', fresh=1, artifact=3, trunk=False)
     >>> ModuleRef("pred", artifact=5).name
     'nn:pred@5'
+    >>> ModuleRef("pred", fresh=0, artifact=5, trunk=True).name
+    'nn:pred#0^5'
     """
 
     template: str
     fresh: int | None = None
     artifact: int | None = None
+    trunk: bool = False
+    """Only the artifact's trunk is reused; the output layer starts afresh."""
 
     def __post_init__(self) -> None:
         if self.template not in TEMPLATES:
@@ -112,6 +119,8 @@ class ModuleRef:
             )
         if self.fresh is None and self.artifact is None:
             raise HyloError("a module reference needs a fresh index or a library artifact id")
+        if self.trunk and (self.fresh is None or self.artifact is None):
+            raise HyloError("only a fresh module can start from a library module's trunk")
 
     @property
     def trainable(self) -> bool:
@@ -122,7 +131,7 @@ class ModuleRef:
     def name(self) -> str:
         if self.fresh is None:
             return f"nn:{self.template}@{self.artifact}"
-        init = "" if self.artifact is None else f"~{self.artifact}"
+        init = "" if self.artifact is None else f"{'^' if self.trunk else '~'}{self.artifact}"
         return f"nn:{self.template}#{self.fresh}{init}"
 
     @classmethod
@@ -131,12 +140,18 @@ class ModuleRef:
         if m is None:
             raise HyloError(
                 f"{name!r} is not a module name (expected nn:<template>#<k>, "
-                "nn:<template>#<k>~<artifact> or nn:<template>@<artifact>)"
+                "nn:<template>#<k>~<artifact>, nn:<template>#<k>^<artifact> or "
+                "nn:<template>@<artifact>)"
             )
-        fresh, init, lib = m.group(2), m.group(3), m.group(4)
+        fresh, how, init, lib = m.group(2), m.group(3), m.group(4), m.group(5)
         if fresh is not None:
-            return cls(m.group(1), int(fresh), None if init is None else int(init))
+            return cls(m.group(1), int(fresh), None if init is None else int(init), how == "^")
         return cls(m.group(1), None, int(lib))
+
+    @property
+    def head_is_fresh(self) -> bool:
+        """The output layer starts from random weights, so its classes mean nothing yet."""
+        return self.fresh is not None and (self.artifact is None or self.trunk)
 
     @staticmethod
     def is_module_name(name: str) -> bool:
@@ -313,6 +328,23 @@ class NeuralModule(nn.Module):
             layers += [nn.Linear(a, b), nn.ReLU()]
         layers.append(nn.Linear(dims[-1], self.template.width))
         self.net = nn.Sequential(*layers)
+
+    def load_trunk(self, other: NeuralModule) -> None:
+        """Copy every layer of ``other`` but its output layer (the same input and hidden
+        sizes are needed; the templates may differ)."""
+        mine, theirs = (
+            (m.spec.input_dim, m.spec.hidden, m.spec.image_shape) for m in (self, other)
+        )
+        if mine != theirs:
+            raise HyloError(
+                f"cannot reuse the trunk of a module reading input {theirs[0]} through "
+                f"{theirs[1]} (image {theirs[2]}) in one reading {mine[0]} through "
+                f"{mine[1]} (image {mine[2]}): the two read different inputs"
+            )
+        head = f"net.{len(self.net) - 1}."
+        trunk = {k: v for k, v in other.state_dict().items() if not k.startswith(head)}
+        missing = self.load_state_dict(trunk, strict=False).missing_keys
+        assert all(k.startswith(head) for k in missing), missing
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)  # type: ignore[no-any-return]

@@ -30,7 +30,7 @@ import torch
 
 from hylo.lang.errors import HyloError
 from hylo.library import LibraryStore
-from hylo.train.neural.modules import ModuleSpec, NeuralModule
+from hylo.train.neural.modules import TEMPLATES, ModuleSpec, NeuralModule
 
 __all__ = [
     "MODULE_KIND",
@@ -104,7 +104,11 @@ class ModuleLibrary:
         """Every stored module (of ``template``), oldest first."""
         out = []
         for rec in self.store.artifacts(kind=MODULE_KIND):
-            arch = rec.metadata.get("architecture", {})
+            arch = rec.metadata.get("architecture")
+            # AutoML keeps its classifiers as modules too, with an architecture program
+            # (text) rather than a template's spec: those are not templates' modules.
+            if not isinstance(arch, dict) or arch.get("template") not in TEMPLATES:
+                continue
             if template is None or arch.get("template") == template:
                 out.append(
                     ModuleInfo(rec.id, rec.name, str(arch.get("template")), dict(rec.metadata))
