@@ -522,8 +522,7 @@ class NeuralSynthesizer:
             correct += r.val_accuracy * len(val)
             record.epochs += r.epochs
             record.seconds += r.seconds
-            losses = [h[1] for h in r.history]
-            best_epochs.append(1 + losses.index(min(losses)) if losses else 1)
+            best_epochs.append(r.best_epoch)
         record.val_loss, record.val_accuracy = loss / len(data), correct / len(data)
         record.refit_epochs = int(statistics.median_low(best_epochs))
 

@@ -16,7 +16,13 @@ from hylo.domains.digits import DIGITS
 from hylo.domains.task import Task, make_task
 from hylo.lang import Evaluator, HyloError, ParseError, infer, parse, parse_type, show, show_type
 from hylo.library import open_library
-from hylo.search.neural import NeuralSynthesizer, canonical, propose_programs, redundant
+from hylo.search.neural import (
+    NeuralSynthesizer,
+    canonical,
+    module_productions,
+    propose_programs,
+    redundant,
+)
 from hylo.train.neural import (
     ModuleLibrary,
     ModuleRef,
@@ -63,8 +69,11 @@ def test_programs_with_modules_print_parse_and_type(text: str, tp: str) -> None:
 
 
 def test_module_names_round_trip_and_bad_names_are_clean_errors() -> None:
-    for name in ("nn:digit#0", "nn:pred@12", "nn:digit#3~7"):
+    for name in ("nn:digit#0", "nn:pred@12", "nn:digit#3~7", "nn:pred#2^7"):
         assert ModuleRef.parse(name).name == name
+    assert ModuleRef.parse("nn:pred#2^7").trunk and not ModuleRef.parse("nn:pred#2~7").trunk
+    with pytest.raises(HyloError, match="only a fresh module"):
+        ModuleRef("pred", artifact=7, trunk=True)
     with pytest.raises(HyloError, match="unknown neural template"):
         ModuleRef.parse("nn:nope#0")
     with pytest.raises(ParseError, match="unknown name"):
@@ -329,3 +338,72 @@ def test_library_module_is_reused_not_retrained(tmp_path: Path) -> None:
         second.save_modules(library, task, {})
         assert [m.id for m in library.modules()] == [module_id]  # nothing new to keep
         assert weights_bytes(library.load(module_id)) == weights
+
+
+def test_a_module_on_another_modules_trunk_shares_every_layer_but_the_output(
+    tmp_path: Path,
+) -> None:
+    torch.manual_seed(0)
+    digit = NeuralModule(ModuleSpec("digit", 784, (16,), (28, 28)))
+    with open_library(tmp_path / "lib.db", domain="digits") as store:
+        library = ModuleLibrary(store)
+        ref = library.save(digit, "sum/digit", {})
+        p = program(f"(lam (nn:pred#0^{ref} $0))")
+        pred = instantiate_modules(p, (28, 28), library)[f"nn:pred#0^{ref}"]
+        assert all(q.requires_grad for q in pred.parameters())  # fine-tuned, trunk included
+        x = torch.rand(5, 784)
+        assert torch.equal(pred.net[:-1].eval()(x), digit.net[:-1].eval()(x))
+        assert pred.net[-1].weight.shape == (1, 16)  # a new output layer: one logit
+        with pytest.raises(HyloError, match="only its trunk"):
+            instantiate_modules(program(f"(lam (nn:pred#0~{ref} $0))"), (28, 28), library)
+        with pytest.raises(HyloError, match="read different inputs"):
+            instantiate_modules(p, (8, 8), library)
+
+
+def test_library_modules_are_offered_frozen_fine_tuned_and_as_trunks(tmp_path: Path) -> None:
+    with open_library(tmp_path / "lib.db", domain="digits") as store:
+        library = ModuleLibrary(store)
+        digit = library.save(NeuralModule(ModuleSpec("digit", 64, (16,))), "d", {})
+        small = library.save(NeuralModule(ModuleSpec("pred", 4, (8,))), "p", {})
+        # AutoML keeps its classifiers as modules with an architecture program: not ours.
+        store.put_artifact("module", "automl", {"architecture": "(dense 16)"}, {"w": b""})
+        names = [p.name for p in module_productions(("digit", "pred"), library, image_size=64)]
+        assert names == [
+            "nn:digit#0",
+            f"nn:digit@{digit}",
+            f"nn:digit#1~{digit}",
+            f"nn:digit#2^{digit}",
+            "nn:pred#3",
+            f"nn:pred#4^{digit}",  # a pred on the digit classifier's features
+        ]  # the pred reading 2×2 images cannot read these 8×8 ones
+        frozen = module_productions(("pred",), library, finetune=False)
+        assert [p.name for p in frozen] == ["nn:pred#0", f"nn:pred@{small}"]
+
+
+def test_folds_hold_every_example_out_exactly_once() -> None:
+    data = encode_examples(
+        [((x,), bool(x > 0.5)) for x in np.linspace(0, 1, 13)], parse_type("vector -> bool")
+    )
+    folds = data.folds(5, seed=0)
+    assert len(folds) == 5
+    held = sorted(float(v) for _, val in folds for v in val.args[0].data.flatten())
+    assert held == sorted(float(v) for v in data.args[0].data.flatten())
+    for train, val in folds:
+        assert len(train) + len(val) == len(data)
+
+
+def test_training_may_run_min_steps_updates_on_few_examples() -> None:
+    config = TrainConfig(epochs=60, batch_size=32, min_steps=200)
+    assert config.epochs_for(24) == 200  # one update an epoch
+    assert config.epochs_for(80) == 67
+    assert config.epochs_for(10_000) == 60
+
+
+def test_finalists_on_few_examples_are_cross_validated_and_the_winner_refit() -> None:
+    task = count_task(40)  # 8 validation lists
+    synth = NeuralSynthesizer(max_candidates=3, epochs=30, patience=5, lr=0.03).fit(task)
+    finalists = [c for c in synth.stats_.candidates if c.refit_epochs is not None]
+    assert len(finalists) == 2
+    # at most min_steps (200) epochs: 32 training lists are one update an epoch
+    assert all(1 <= c.refit_epochs <= 200 for c in finalists)  # type: ignore[operator]
+    assert synth.score(task) >= 0.9

@@ -292,6 +292,8 @@ class TrainResult:
     seconds: float
     trained: bool
     history: list[tuple[float, float]] = field(default_factory=list)
+    best_epoch: int = 0
+    """The epoch whose weights were kept (0: the starting weights)."""
 
 
 def train_program(
@@ -317,7 +319,7 @@ def train_program(
     gen = torch.Generator().manual_seed(config.seed)
     best_state = snapshot_weights(modules)
     history: list[tuple[float, float]] = []
-    since, epochs = 0, 0
+    since, epochs, best_epoch = 0, 0, 0
     patience, max_epochs = config.patience_for(len(train)), config.epochs_for(len(train))
     while epochs < max_epochs:
         epochs += 1
@@ -325,13 +327,14 @@ def train_program(
         acc, loss = _scores(program, val, modules, params)
         history.append((acc, loss))
         if loss < best[1] - 1e-4:  # the likelihood, not accuracy: tiny validation sets tie
-            best, best_state, since = (acc, loss), snapshot_weights(modules), 0
+            best, best_state, since, best_epoch = (acc, loss), snapshot_weights(modules), 0, epochs
         else:
             since += 1
             if since >= patience:
                 break
     restore_weights(modules, best_state)
-    return TrainResult(best[1], best[0], epochs, time.perf_counter() - start, True, history)
+    seconds = time.perf_counter() - start
+    return TrainResult(best[1], best[0], epochs, seconds, True, history, best_epoch)
 
 
 def _epoch(
