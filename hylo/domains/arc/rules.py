@@ -11,6 +11,10 @@ colour. The features, coarsest first:
 * ``ring``: the colours of the four side neighbours, as a multiset;
 * ``around``: the set of colours among the eight neighbours;
 * ``lines``: the sets of colours in the cell's row and in its column;
+* ``rays``: whether there is foreground straight up, down, left and right of the cell;
+* ``row``, ``column``, ``reach``: the colours of the nearest foreground cells left and
+  right, up and down, and all four (a cell between two of one colour, a cell a marker
+  shines on);
 
 and of the cell's object (its 4-connected same-colour part; 0 on background):
 
@@ -111,6 +115,53 @@ def _lines(g: Grid) -> NDArray[np.int64]:
     return (rows[:, None] << 10) | cols[None, :]  # type: ignore[no-any-return]
 
 
+def _nearest(g: Grid) -> NDArray[np.int64]:
+    """``(h, w, 4)``: the colour of the nearest foreground cell up, down, left and right
+    of each cell (not the cell itself), or :data:`_OUTSIDE` when there is none."""
+    a = g.array.astype(np.int64)
+    out = np.empty((*g.shape, 4), dtype=np.int64)
+    for i, (axis, flip) in enumerate(((0, False), (0, True), (1, False), (1, True))):
+        view = np.flip(a, axis) if flip else a
+        fg = view != g.background
+        idx = np.where(
+            fg, np.arange(view.shape[axis]).reshape((-1, 1) if axis == 0 else (1, -1)), -1
+        )
+        last = np.maximum.accumulate(idx, axis=axis)
+        # Exclude the cell itself: the nearest one strictly before it along the axis.
+        before = np.full_like(last, -1)
+        if axis == 0:
+            before[1:] = last[:-1]
+        else:
+            before[:, 1:] = last[:, :-1]
+        colour = np.take_along_axis(view, np.maximum(before, 0), axis=axis)
+        seen = np.where(before >= 0, colour, _OUTSIDE)
+        out[:, :, i] = np.flip(seen, axis) if flip else seen
+    return out
+
+
+def _rays(g: Grid) -> NDArray[np.int64]:
+    """Four bits: is there foreground straight up, down, left, right of the cell."""
+    seen = _nearest(g) != _OUTSIDE
+    return (seen * np.array([1, 2, 4, 8])).sum(axis=-1)  # type: ignore[no-any-return]
+
+
+def _row(g: Grid) -> NDArray[np.int64]:
+    """The colours of the nearest foreground cells left and right."""
+    near = _nearest(g)
+    return near[:, :, 2] * 11 + near[:, :, 3]
+
+
+def _column(g: Grid) -> NDArray[np.int64]:
+    """The colours of the nearest foreground cells up and down."""
+    near = _nearest(g)
+    return near[:, :, 0] * 11 + near[:, :, 1]
+
+
+def _reach(g: Grid) -> NDArray[np.int64]:
+    """The colours of the nearest foreground cells up, down, left and right."""
+    return (_nearest(g) * np.array([1331, 121, 11, 1])).sum(axis=-1)  # type: ignore[no-any-return]
+
+
 Objects = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
 
 
@@ -188,6 +239,10 @@ FEATURES: dict[str, Callable[[Grid], NDArray[np.int64]]] = {
     "ring": _ring,
     "around": _around,
     "lines": _lines,
+    "rays": _rays,
+    "row": _row,
+    "column": _column,
+    "reach": _reach,
     "extreme": _extreme,
     "border": _border,
     "holes": _holes,

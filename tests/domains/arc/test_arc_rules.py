@@ -138,6 +138,36 @@ def test_an_object_rule_recolours_the_largest_object_whatever_its_size() -> None
     assert run(Grid(fresh, background=0)).array.tolist() == largest_to_red(fresh).tolist()
 
 
+def bridge(g: np.ndarray) -> np.ndarray:
+    """Background cells between two 3s of a row become 8."""
+    out = g.copy()
+    for r, row in enumerate(g):
+        ends = np.flatnonzero(row == 3)
+        if len(ends) == 2:
+            out[r, ends[0] + 1 : ends[1]] = 8
+    return out
+
+
+def pairs_on_rows(seed: int) -> np.ndarray:
+    """Pairs of 3s on every other row of a 7×8 grid, apart by at least two cells."""
+    rng = np.random.default_rng(seed)
+    g = np.zeros((7, 8), dtype=np.int64)
+    for r in range(0, 7, 2):
+        a = int(rng.integers(0, 4))
+        g[r, a], g[r, int(rng.integers(a + 2, 8))] = 3, 3
+    return g
+
+
+def test_a_reach_rule_fills_between_markers_whatever_the_distance() -> None:
+    grids = [Grid(pairs_on_rows(s), background=0) for s in range(4)]
+    found = rule_completion(grids, [Grid(bridge(g.array)) for g in grids])
+    assert found is not None
+    _, run = found
+    fresh = np.zeros((7, 8), dtype=np.int64)
+    fresh[0, [0, 7]] = fresh[4, [2, 5]] = 3
+    assert run(Grid(fresh, background=0)).array.tolist() == bridge(fresh).tolist()
+
+
 def test_search_finishes_an_outline_task_with_a_rule() -> None:
     inputs = [shapes(s) for s in range(7)]
     pairs = [{"input": g.tolist(), "output": outline(g).tolist()} for g in inputs]
