@@ -154,12 +154,12 @@ def module_productions(
         out.append(module_primitive(ModuleRef(t, fresh=fresh)))
         fresh += 1
         for info in infos:
-            same_input = TEMPLATES[info.template].input_kind == TEMPLATES[t].input_kind
-            if info.template == t:
+            same = info.template == t
+            if same:
                 out.append(module_primitive(ModuleRef(t, artifact=info.id)))
-            variants = [info.template == t, same_input] if finetune else []
-            for trunk in (False, True):
-                if variants and variants[trunk]:
+            reads_same = TEMPLATES[info.template].input_kind == TEMPLATES[t].input_kind
+            for trunk, offered in ((False, same), (True, reads_same)):
+                if finetune and offered:
                     out.append(module_primitive(ModuleRef(t, fresh, info.id, trunk)))
                     fresh += 1
     return out

@@ -118,11 +118,18 @@ def _lines(g: Grid) -> NDArray[np.int64]:
 def _nearest(g: Grid) -> NDArray[np.int64]:
     """``(h, w, 4)``: the colour of the nearest foreground cell up, down, left and right
     of each cell (not the cell itself), or :data:`_OUTSIDE` when there is none."""
+    return _nearest_cached(g, g.background)
+
+
+@functools.lru_cache(maxsize=256)
+def _nearest_cached(g: Grid, background: int) -> NDArray[np.int64]:
+    # Cached like _objects: four features read it; the background is part of the key
+    # because a grid's equality ignores it.
     a = g.array.astype(np.int64)
     out = np.empty((*g.shape, 4), dtype=np.int64)
     for i, (axis, flip) in enumerate(((0, False), (0, True), (1, False), (1, True))):
         view = np.flip(a, axis) if flip else a
-        fg = view != g.background
+        fg = view != background
         idx = np.where(
             fg, np.arange(view.shape[axis]).reshape((-1, 1) if axis == 0 else (1, -1)), -1
         )
@@ -136,6 +143,7 @@ def _nearest(g: Grid) -> NDArray[np.int64]:
         colour = np.take_along_axis(view, np.maximum(before, 0), axis=axis)
         seen = np.where(before >= 0, colour, _OUTSIDE)
         out[:, :, i] = np.flip(seen, axis) if flip else seen
+    out.setflags(write=False)  # shared through the cache
     return out
 
 
