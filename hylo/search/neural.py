@@ -4,10 +4,13 @@ The enumerator proposes well-typed programs, in order of prior probability, over
 the domain's primitives plus neural modules: for each template a *fresh* module
 (``nn:digit#0``) and, for each library module of that template, the module
 *frozen* (``nn:digit@3``) and a fresh module *initialised* from it
-(``nn:digit#1~3``, fine-tuned). Every candidate that uses at least one module is
-trained end to end (Adam, early stopping on a validation part of the training
-examples; see :func:`hylo.train.neural.train_program`) and scored on that
-validation part; the best is kept. Candidates equal up to eta-reduction and the
+(``nn:digit#1~3``, fine-tuned); for each library module reading the same input, of
+any template, a fresh output layer on its trunk (``nn:pred#2^3``). Every candidate
+that uses at least one module is trained end to end (Adam, early stopping on a
+validation part of the training examples; see :func:`hylo.train.neural.train_program`)
+and scored on that validation part; the best is kept. When the validation part is a
+handful of examples, the finalists are scored by cross-validation instead and the
+winner is refit on every example. Candidates equal up to eta-reduction and the
 numbering of fresh modules are trained once; candidates whose modules are all
 frozen library modules are only evaluated, never retrained.
 
