@@ -69,6 +69,7 @@ PREFIX = "rule-"
 _GRID_TO_GRID = parse_type("grid -> grid")
 _OUTSIDE = 10  # the "colour" of a cell beyond the border, for the colour features
 _SIDES = ((0, 1), (2, 1), (1, 0), (1, 2))  # up, down, left, right in a 3×3 window
+_FOUR_COLOURS = np.array([1331, 121, 11, 1])  # four colours 0..10 as one base-11 number
 _EIGHT = tuple((r, c) for r in range(3) for c in range(3) if (r, c) != (1, 1))
 
 
@@ -97,7 +98,7 @@ def _count(g: Grid) -> NDArray[np.int64]:
 def _ring(g: Grid) -> NDArray[np.int64]:
     win = _windows(g.array, _OUTSIDE)
     sides = np.sort(np.stack([win[:, :, r, c] for r, c in _SIDES], axis=-1), axis=-1)
-    return (sides * np.array([1331, 121, 11, 1])).sum(axis=-1)  # type: ignore[no-any-return]
+    return (sides * _FOUR_COLOURS).sum(axis=-1)  # type: ignore[no-any-return]
 
 
 def _around(g: Grid) -> NDArray[np.int64]:
@@ -167,7 +168,7 @@ def _column(g: Grid) -> NDArray[np.int64]:
 
 def _reach(g: Grid) -> NDArray[np.int64]:
     """The colours of the nearest foreground cells up, down, left and right."""
-    return (_nearest(g) * np.array([1331, 121, 11, 1])).sum(axis=-1)  # type: ignore[no-any-return]
+    return (_nearest(g) * _FOUR_COLOURS).sum(axis=-1)  # type: ignore[no-any-return]
 
 
 Objects = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
