@@ -14,7 +14,7 @@ import pytest
 from optuna.trial import TrialState
 
 from hylo.automl import AutoML, Dataset, build_network, parse_architecture, vec_type
-from hylo.automl._search import make_storage
+from hylo.automl._search import LR_FACTORS, LR_RANGE, make_storage
 
 FAST = {"epochs": 3, "child_epochs": 1, "population": 2, "keep": 2}
 
@@ -40,14 +40,15 @@ def test_children_train_briefly_from_inherited_weights(tiny: Dataset) -> None:
     children = [t for t in trials if "parent" in t.user_attrs]
     assert children
     assert all(t.user_attrs["epochs"] <= FAST["child_epochs"] for t in children)
-    # A child goes on with its parent's optimiser settings, at the same or a lower rate.
+    # A child goes on with its parent's optimiser settings, its rate perturbed in range.
     for child in children:
         mine, theirs = (
             child.user_attrs["train"],
             trials[child.user_attrs["parent"]].user_attrs["train"],
         )
-        assert mine["lr"] == pytest.approx(theirs["lr"] * child.params["lr_factor"])
-        assert child.params["lr_factor"] <= 1.0 and "lr" not in child.params
+        factor = child.params["lr_factor"]
+        assert factor in LR_FACTORS and "lr" not in child.params
+        assert mine["lr"] == pytest.approx(min(LR_RANGE[1], theirs["lr"] * factor))
         assert (mine["weight_decay"], mine["batch_size"]) == (
             theirs["weight_decay"],
             theirs["batch_size"],
