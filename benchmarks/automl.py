@@ -13,7 +13,10 @@ Three measurements:
    trials), and random search over that space, each for the same wall-clock budget.
    Reported: best test accuracy at the end, and the time hylo needs to reach the
    validation accuracy Optuna TPE (15 epochs) ends with (the goal: at most half of the
-   time Optuna TPE needs for it).
+   time Optuna TPE needs for it) — per seed, and on the seed-averaged anytime curves
+   (best-so-far validation and test accuracy vs time; one seed's best is a maximum
+   over noisy trials on a small validation set, the average over seeds is not). The
+   averaged test-accuracy curves are plotted next to the JSON file (``OUT.png``).
 2. **Weight inheritance** — the same evolutionary search with children inheriting
    their parent's weights (trained 2 epochs) vs every child retrained from scratch
    (6 epochs, as a fresh trial): training epochs spent, across the whole search, until the best
@@ -84,6 +87,86 @@ def time_to(history: list[dict[str, float]], target: float, key: str = "seconds"
     return None
 
 
+def incumbent_at(history: list[dict[str, float]], x: float, key: str, axis: str) -> float:
+    """The best-so-far trial's ``key`` once ``axis`` (seconds, epochs) reached ``x``
+    (0 before any trial has finished)."""
+    value = 0.0
+    for h in history:
+        if h[axis] > x:
+            break
+        value = h[key]
+    return value
+
+
+def seed_mean(
+    histories: list[list[dict[str, float]]], grid: list[float], key: str, axis: str = "seconds"
+) -> list[float]:
+    """The anytime curve of ``key`` averaged over runs (seeds), on ``grid``."""
+    return [statistics.mean(incumbent_at(h, x, key, axis) for h in histories) for x in grid]
+
+
+def first_reach(grid: list[float], curve: list[float], target: float) -> float | None:
+    return next((x for x, v in zip(grid, curve, strict=True) if v >= target - 1e-9), None)
+
+
+def mean_curves(
+    search: list[dict[str, Any]], name: str, key: str, points: int = 401
+) -> tuple[list[float], dict[str, list[float]]]:
+    """Seed-averaged anytime curves of one dataset: ``key`` of each method's incumbent."""
+    rows = [r for r in search if r["dataset"] == name]
+    grid = [float(t) for t in np.linspace(0.0, rows[0]["budget_s"], points)]
+    return grid, {m: seed_mean([r[m]["history"] for r in rows], grid, key) for m in METHODS}
+
+
+def curve_time_ratio(search: list[dict[str, Any]], name: str, key: str) -> float | None:
+    """On seed-averaged curves: when hylo's reaches the value Optuna TPE's ends at, over
+    when TPE's own curve first reaches it (None: hylo's never does).
+
+    Averaging over seeds first is what keeps this from measuring luck: one seed's best
+    validation accuracy is a maximum over noisy trials on a small validation set.
+    """
+    grid, curves = mean_curves(search, name, key)
+    target = curves["optuna-tpe"][-1]
+    t_tpe = first_reach(grid, curves["optuna-tpe"], target)
+    t_hylo = first_reach(grid, curves["hylo"], target)
+    return None if t_hylo is None or not t_tpe else t_hylo / t_tpe
+
+
+def curve_epochs_ratio(inherit: list[dict[str, Any]], name: str) -> float | None:
+    """Inheritance on seed-averaged best-validation-vs-epochs curves: epochs until the
+    inheriting search's curve reaches the value the from-scratch one ends at, over the
+    epochs the from-scratch curve needs for it."""
+    rows = [r for r in inherit if r["dataset"] == name]
+    end = max(h[-1]["epochs"] for r in rows for h in (r["inherit_history"], r["scratch_history"]))
+    grid = [float(x) for x in np.linspace(0.0, end, 801)]
+    inh = seed_mean([r["inherit_history"] for r in rows], grid, "best_val_accuracy", "epochs")
+    scr = seed_mean([r["scratch_history"] for r in rows], grid, "best_val_accuracy", "epochs")
+    target = min(scr[-1], inh[-1])  # the best both reach, on average
+    a, b = first_reach(grid, inh, target), first_reach(grid, scr, target)
+    return None if a is None or not b else a / b
+
+
+def plot_curves(search: list[dict[str, Any]], path: Path) -> None:
+    """Best-so-far test accuracy vs time, averaged over seeds, one panel per dataset."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(DATASETS), figsize=(4.2 * len(DATASETS), 3.4))
+    for ax, name in zip(axes, DATASETS, strict=True):
+        grid, curves = mean_curves(search, name, "test_accuracy")
+        for m, curve in curves.items():
+            ax.plot(grid, curve, label=m)
+        low = min(min(c[len(c) // 4 :]) for c in curves.values())
+        ax.set(title=name, xlabel="seconds", ylim=(max(0.0, low - 0.01), None))
+    axes[0].set_ylabel("test accuracy of the best-so-far trial")
+    axes[-1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def fill_library(path: Path, budget_s: float) -> None:
     """Past experience: one hylo run per dataset (on another split seed than the tests)."""
     with open_library(path) as store:
@@ -133,6 +216,7 @@ def search_runs(library: Path, base_budget_s: float, seeds: list[int]) -> list[d
                     "val_accuracy": run["val_accuracy"],
                     "seconds_to_target": time_to(run["history"], target),
                     "architecture": run["architecture"],
+                    "history": run["history"],
                 }
             rows.append(row)
             print(_search_line(row), flush=True)
@@ -173,6 +257,8 @@ def inheritance_runs(base_budget_s: float, seeds: list[int]) -> list[dict[str, A
                 "inherit_best_val": with_inh.best_.val_accuracy,
                 "inherit_test": with_inh.best_.test_accuracy,
                 "scratch_test": scratch.best_.test_accuracy,
+                "inherit_history": with_inh.history_,
+                "scratch_history": scratch.history_,
             }
             rows.append(row)
             print(
@@ -323,6 +409,13 @@ def summary(
         for name in DATASETS
     }
     out["hylo_reached_tpe_best"] = sum(x is not None for x in hylo_vs_tpe)
+    # The incumbent's validation accuracy (what the searches maximise) and test accuracy.
+    for label, key in (("val_accuracy", "best_val_accuracy"), ("test_accuracy", "test_accuracy")):
+        by_data = {name: curve_time_ratio(search, name, key) for name in DATASETS}
+        out[f"seed_mean_curve_hylo_time_over_tpe_time_{label}"] = by_data
+        out[f"median_seed_mean_curve_hylo_time_over_tpe_time_{label}"] = _median(
+            list(by_data.values())
+        )
     out["median_hylo_time_over_tpe_time"] = _median(hylo_vs_tpe)
     out["median_warm_over_cold_time"] = _median(warm_vs_cold)
     out["inherit_epochs_over_scratch"] = inh
@@ -330,6 +423,9 @@ def summary(
     common = [ratio(r["inherit_epochs_common"], r["scratch_epochs_common"]) for r in inherit]
     out["inherit_epochs_over_scratch_common_target"] = common
     out["median_inherit_epochs_over_scratch_common_target"] = _median(common)
+    by_data = {n: curve_epochs_ratio(inherit, n) for n in sorted({r["dataset"] for r in inherit})}
+    out["seed_mean_curve_inherit_epochs_over_scratch"] = by_data
+    out["median_seed_mean_curve_inherit_epochs_over_scratch"] = _median(list(by_data.values()))
     out["related_warm_over_cold_time"] = [
         ratio(r["with_library_seconds"], r["without_library_seconds"]) for r in related
     ]
@@ -384,6 +480,7 @@ def main() -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2))
+        plot_curves(search, args.json.with_suffix(".png"))
 
 
 if __name__ == "__main__":
