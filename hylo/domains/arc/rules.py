@@ -23,6 +23,11 @@ and of the cell's object (its 4-connected same-colour part; 0 on background):
 * ``holes``: whether the object encloses cells of other colours;
 * ``size``: the object's number of cells.
 
+When no single feature decides, two are read together (:data:`PAIRS`, e.g.
+``sides+extreme``: "the inner cells of the largest object"), but only when the colour
+and all the features together decide every target, so a task no key can explain
+costs one check, not dozens of failed tables.
+
 Cells outside the grid count as background (``sides``, ``count``) or as a colour
 of their own (``ring``, ``around``). A rule is kept only when no key asks for two
 colours in the training pairs, and it applies only to a grid whose every key it has
@@ -50,6 +55,7 @@ such names on demand (:func:`resolve_rule`); the search never proposes them:
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -260,9 +266,31 @@ FEATURES: dict[str, Callable[[Grid], NDArray[np.int64]]] = {
 """Feature name → the feature of every cell of a grid, coarsest first."""
 
 
+_PAIR_SHIFT = 20  # every feature is below 2**20 (``lines``, the widest, takes 20 bits)
+PAIRS = tuple(f"{a}+{b}" for a, b in itertools.combinations(FEATURES, 2))
+"""Two features read together (``"size+reach"``), tried after every single one."""
+KINDS = frozenset(FEATURES) | frozenset(PAIRS)
+
+
+def feature(kind: str, g: Grid) -> NDArray[np.int64]:
+    """The feature ``kind`` (one of :data:`FEATURES` or :data:`PAIRS`) of every cell."""
+    first, _, second = kind.partition("+")
+    f = _single(first, g, g.background)
+    return f if not second else (f << _PAIR_SHIFT) | _single(second, g, g.background)
+
+
+@functools.lru_cache(maxsize=4096)
+def _single(kind: str, g: Grid, background: int) -> NDArray[np.int64]:
+    # Cached: a completion reads each feature of a grid once per pair it is part of.
+    del background  # part of the key only: a grid's equality ignores it
+    out = FEATURES[kind](g)
+    out.setflags(write=False)
+    return out
+
+
 def _keys(kind: str, g: Grid) -> NDArray[np.int64]:
     """One key per cell: feature * 16 + colour."""
-    return (FEATURES[kind](g) << 4) | g.array.astype(np.int64)
+    return (feature(kind, g) << 4) | g.array.astype(np.int64)
 
 
 def _entry(key: int) -> tuple[int, int]:
@@ -317,7 +345,7 @@ def resolve_rule(name: str) -> Primitive | None:
     """The rule primitive a name stands for (see the module doc), or ``None``."""
     head, _, body = name.partition(":")
     kind = head.removeprefix(PREFIX)
-    if not head.startswith(PREFIX) or kind not in FEATURES or not body:
+    if not head.startswith(PREFIX) or kind not in KINDS or not body:
         return None
     table: Table = {}
     try:
@@ -352,13 +380,42 @@ def rule_completion(
     if all(c == t for c, t in pairs):
         return None
     for kind in FEATURES:
-        table = learn_rule(kind, pairs)
-        if table is None or all(t == c for (c, _), t in table.items()):
-            continue
-        if not all(isinstance(g, Grid) and _covers(kind, table, g) for g in tests):
-            continue
-        primitive = resolve_rule(rule_name(kind, table))
-        assert primitive is not None  # its own name always resolves
-        run: Callable[[Any], Any] = primitive.fn
-        return (lambda program, p=primitive: apply_to(p, program)), run
+        if found := _fitting(kind, pairs, tests):
+            return found
+    # Pairs only where some finer key could do: when the colour and every feature
+    # together decide each target (one check instead of dozens of failed tables).
+    if _determined(pairs):
+        for kind in PAIRS:
+            if found := _fitting(kind, pairs, tests):
+                return found
     return None
+
+
+def _fitting(
+    kind: str, pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Any]
+) -> Completion | None:
+    """The ``kind`` rule as a completion, if it fits the pairs, changes something and
+    knows every key of the tests."""
+    table = learn_rule(kind, pairs)
+    if table is None or all(t == c for (c, _), t in table.items()):
+        return None
+    if not all(isinstance(g, Grid) and _covers(kind, table, g) for g in tests):
+        return None
+    primitive = resolve_rule(rule_name(kind, table))
+    assert primitive is not None  # its own name always resolves
+    run: Callable[[Any], Any] = primitive.fn
+    return (lambda program, p=primitive: apply_to(p, program)), run
+
+
+def _determined(pairs: Sequence[tuple[Grid, Grid]]) -> bool:
+    """Whether each cell's target is a function of its colour and all its features."""
+    rows = np.concatenate(
+        [
+            np.stack([a.array.ravel(), *(feature(k, a).ravel() for k in FEATURES)], 1)
+            for a, _ in pairs
+        ]
+    )
+    targets = np.concatenate([b.array.ravel().astype(np.int64) for _, b in pairs])
+    _, key = np.unique(rows, axis=0, return_inverse=True)
+    seen = np.unique((key.ravel() << 4) | targets)
+    return len(np.unique(seen >> 4)) == len(seen)

@@ -11,6 +11,7 @@ from hylo.domains import get_domain
 from hylo.domains.arc import ARC, Grid, arc_task_from_json
 from hylo.domains.arc.rules import (
     FEATURES,
+    PAIRS,
     apply_rule,
     learn_rule,
     resolve_rule,
@@ -68,7 +69,7 @@ def test_an_unseen_neighbourhood_is_an_error_not_a_guess() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.sampled_from(sorted(FEATURES)),
+    st.sampled_from(sorted(FEATURES) + list(PAIRS)),
     st.dictionaries(
         st.tuples(st.integers(0, 9), st.integers(0, 2**20)), st.integers(0, 9), min_size=1
     ),
@@ -96,6 +97,28 @@ def test_a_program_with_a_rule_parses_runs_and_is_never_searched() -> None:
     assert show(program) == text
     assert Evaluator().function(program)(before) == run(before)
     assert not any(p.name.startswith("rule-") for p in ARC.primitives)
+
+
+def two_blocks(top: int, left: int, right: int) -> tuple[Grid, Grid]:
+    """A 3×3 and a 3×4 block of colour 1; only the larger one's inner cells become 2."""
+    g = np.zeros((7, 12), dtype=np.int8)
+    g[top : top + 3, left : left + 3] = 1
+    g[3 - top : 6 - top, right : right + 4] = 1
+    out = g.copy()
+    out[4 - top, right + 1 : right + 3] = 2
+    return Grid(g, background=0), Grid(out)
+
+
+def test_a_law_that_needs_two_features_is_learned_as_a_pair() -> None:
+    # Inner cells look alike (same sides, count, ring, reach) in both blocks, and
+    # cells of the larger block differ by where they lie: no single feature decides.
+    pairs = [two_blocks(0, 0, 6), two_blocks(1, 1, 7), two_blocks(3, 2, 7)]
+    test_in, test_out = two_blocks(2, 6, 1)
+    ins, outs = [a for a, _ in pairs], [b for _, b in pairs]
+    assert all(learn_rule(kind, pairs) is None for kind in FEATURES)
+    wrap, run = rule_completion(ins, outs, [test_in])  # type: ignore[misc]
+    assert "+" in show(wrap(Index(0))).split(":")[0]
+    assert run(test_in) == test_out
 
 
 def test_completion_picks_a_rule_that_knows_the_test_grids() -> None:
