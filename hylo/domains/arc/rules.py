@@ -21,7 +21,12 @@ and of the cell's object (its 4-connected same-colour part; 0 on background):
 * ``extreme``: whether the object is the largest (1), the smallest (2) or both (3);
 * ``border``: whether the object touches the grid's edge;
 * ``holes``: whether the object encloses cells of other colours;
-* ``size``: the object's number of cells.
+* ``size``: the object's number of cells;
+
+and of the cell's region (its 4-connected part of the background; 0 on foreground):
+
+* ``region``: whether the region is the largest (1), the smallest (2) or both (3) of
+  the regions the walls of foreground cut the background into.
 
 When no single feature decides, two are read together (:data:`PAIRS`, e.g.
 ``sides+extreme``: "the inner cells of the largest object"), but only when the colour
@@ -248,6 +253,19 @@ def _holes(g: Grid) -> NDArray[np.int64]:
     return closed[labels]
 
 
+def _region(g: Grid) -> NDArray[np.int64]:
+    """On background cells: 1 in the largest regions, 2 in the smallest, 3 when all
+    are one size."""
+    empty = g.array == g.background
+    labels, n = ndimage.label(empty)
+    if n == 0:
+        return np.zeros(g.shape, dtype=np.int64)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    flag = np.zeros(n + 1, dtype=np.int64)
+    flag[1:] = (sizes == sizes.max()) | ((sizes == sizes.min()) << 1)
+    return flag[labels]  # type: ignore[no-any-return]
+
+
 FEATURES: dict[str, Callable[[Grid], NDArray[np.int64]]] = {
     "sides": _sides,
     "count": _count,
@@ -262,6 +280,7 @@ FEATURES: dict[str, Callable[[Grid], NDArray[np.int64]]] = {
     "border": _border,
     "holes": _holes,
     "size": _size,
+    "region": _region,
 }
 """Feature name → the feature of every cell of a grid, coarsest first."""
 

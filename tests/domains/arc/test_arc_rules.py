@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -118,6 +120,31 @@ def test_a_law_that_needs_two_features_is_learned_as_a_pair() -> None:
     assert all(learn_rule(kind, pairs) is None for kind in FEATURES)
     wrap, run = rule_completion(ins, outs, [test_in])  # type: ignore[misc]
     assert "+" in show(wrap(Index(0))).split(":")[0]
+    assert run(test_in) == test_out
+
+
+def walls(cols: tuple[int, ...]) -> tuple[Grid, Grid]:
+    """Walls of 2 at ``cols`` cut a 4-row grid into regions; the widest becomes 1 and
+    the narrowest 8."""
+    g = np.zeros((4, 12), dtype=np.int8)
+    g[:, list(cols)] = 2
+    out = g.copy()
+    bounds = [-1, *cols, 12]
+    spans = [(a + 1, b) for a, b in itertools.pairwise(bounds) if b > a + 1]
+    widths = [b - a for a, b in spans]
+    for (a, b), w in zip(spans, widths, strict=True):
+        if w == max(widths):
+            out[:, a:b] = 1
+        elif w == min(widths):
+            out[:, a:b] = 8
+    return Grid(g, background=0), Grid(out)
+
+
+def test_background_regions_are_recoloured_by_their_size() -> None:
+    pairs = [walls((1, 4, 8)), walls((3, 5, 9)), walls((2, 9))]
+    test_in, test_out = walls((4, 6))
+    wrap, run = rule_completion([a for a, _ in pairs], [b for _, b in pairs], [test_in])  # type: ignore[misc]
+    assert show(wrap(Index(0))).startswith("(rule-region:")
     assert run(test_in) == test_out
 
 
