@@ -1,6 +1,6 @@
 """hylo AutoML vs plain Optuna TPE vs random search, at equal wall-clock budgets.
 
-Run (about 25 minutes for three seeds on a quiet 2-core machine):
+Run (about 40 minutes for five seeds on a quiet 2-core machine):
 
     nice -n 10 .venv/bin/python benchmarks/automl.py --json results/automl.json
 
