@@ -230,10 +230,17 @@ def _extreme(g: Grid) -> NDArray[np.int64]:
     labels, sizes, _, _ = _objects(g, g.background)
     if len(sizes) < 2:
         return np.zeros(g.shape, dtype=np.int64)
-    fg = sizes[1:]
-    flag = (sizes == fg.max()).astype(np.int64) | ((sizes == fg.min()) << 1)
+    return _size_rank(sizes)[labels]
+
+
+def _size_rank(sizes: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Per part (index 0, the rest of the grid, gets 0): 1 for the largest parts, 2 for
+    the smallest, 3 when all are one size."""
+    parts = sizes[1:]
+    flag: NDArray[np.int64] = (sizes == parts.max()).astype(np.int64)
+    flag |= (sizes == parts.min()).astype(np.int64) << 1
     flag[0] = 0
-    return flag[labels]  # type: ignore[no-any-return]
+    return flag
 
 
 def _size(g: Grid) -> NDArray[np.int64]:
@@ -256,14 +263,10 @@ def _holes(g: Grid) -> NDArray[np.int64]:
 def _region(g: Grid) -> NDArray[np.int64]:
     """On background cells: 1 in the largest regions, 2 in the smallest, 3 when all
     are one size."""
-    empty = g.array == g.background
-    labels, n = ndimage.label(empty)
+    labels, n = ndimage.label(g.array == g.background)
     if n == 0:
         return np.zeros(g.shape, dtype=np.int64)
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
-    flag = np.zeros(n + 1, dtype=np.int64)
-    flag[1:] = (sizes == sizes.max()) | ((sizes == sizes.min()) << 1)
-    return flag[labels]  # type: ignore[no-any-return]
+    return _size_rank(np.bincount(labels.ravel()))[labels]  # type: ignore[no-any-return]
 
 
 FEATURES: dict[str, Callable[[Grid], NDArray[np.int64]]] = {
@@ -323,12 +326,20 @@ def learn_rule(kind: str, pairs: Sequence[tuple[Grid, Grid]]) -> Table | None:
     if any(a.shape != b.shape for a, b in pairs):
         return None
     keys = np.concatenate([_keys(kind, a).ravel() for a, _ in pairs])
-    targets = np.concatenate([b.array.ravel().astype(np.int64) for _, b in pairs])
-    pairs_seen = np.unique((keys << 4) | targets)
-    unique_keys = pairs_seen >> 4
-    if len(np.unique(unique_keys)) != len(unique_keys):
+    seen = _key_targets(keys, pairs)
+    if seen is None:
         return None
-    return {_entry(int(k)): int(t) for k, t in zip(unique_keys, pairs_seen & 15, strict=True)}
+    return {_entry(int(k)): int(t) for k, t in zip(seen >> 4, seen & 15, strict=True)}
+
+
+def _key_targets(
+    keys: NDArray[np.int64], pairs: Sequence[tuple[Grid, Grid]]
+) -> NDArray[np.int64] | None:
+    """The distinct ``key << 4 | target`` of the cells (``keys`` in the pairs' cell
+    order), or ``None`` when some key asks for two targets."""
+    targets = np.concatenate([b.array.ravel().astype(np.int64) for _, b in pairs])
+    seen = np.unique((keys << 4) | targets)
+    return seen if len(np.unique(seen >> 4)) == len(seen) else None
 
 
 def apply_rule(kind: str, table: Table, g: Grid) -> Grid:
@@ -434,7 +445,5 @@ def _determined(pairs: Sequence[tuple[Grid, Grid]]) -> bool:
             for a, _ in pairs
         ]
     )
-    targets = np.concatenate([b.array.ravel().astype(np.int64) for _, b in pairs])
-    _, key = np.unique(rows, axis=0, return_inverse=True)
-    seen = np.unique((key.ravel() << 4) | targets)
-    return len(np.unique(seen >> 4)) == len(seen)
+    _, keys = np.unique(rows, axis=0, return_inverse=True)
+    return _key_targets(keys.ravel().astype(np.int64), pairs) is not None
