@@ -146,6 +146,16 @@ def curve_epochs_ratio(inherit: list[dict[str, Any]], name: str) -> float | None
     return None if a is None or not b else a / b
 
 
+def related_curve_ratio(related: list[dict[str, Any]]) -> float | None:
+    """Warm start on seed-averaged best-validation curves: when the search with the
+    library reaches the value the one without it ends at, over when that one does."""
+    grid = [float(t) for t in np.linspace(0.0, related[0]["budget_s"], 401)]
+    hot = seed_mean([r["with_library_history"] for r in related], grid, "best_val_accuracy")
+    cold = seed_mean([r["without_library_history"] for r in related], grid, "best_val_accuracy")
+    a, b = first_reach(grid, hot, cold[-1]), first_reach(grid, cold, cold[-1])
+    return None if a is None or not b else a / b
+
+
 def plot_curves(search: list[dict[str, Any]], path: Path) -> None:
     """Best-so-far test accuracy vs time, averaged over seeds, one panel per dataset."""
     import matplotlib
@@ -300,6 +310,9 @@ def related_warm_start(budget_s: float, seeds: list[int]) -> list[dict[str, Any]
             "with_library_test": hot.best_.test_accuracy,
             "without_library_test": cold.best_.test_accuracy,
             "transferred": sum(w.weights is not None for w in warm),
+            "budget_s": budget_s,
+            "with_library_history": hot.history_,
+            "without_library_history": cold.history_,
         }
         rows.append(row)
         print(
@@ -429,6 +442,7 @@ def summary(
     out["related_warm_over_cold_time"] = [
         ratio(r["with_library_seconds"], r["without_library_seconds"]) for r in related
     ]
+    out["seed_mean_curve_related_warm_over_cold_time"] = related_curve_ratio(related)
     out["hylo_time_over_tpe6_time"] = [
         ratio(r["hylo"]["seconds_to_target"], r["optuna-tpe-6ep"]["seconds_to_target"])
         for r in search
