@@ -109,6 +109,15 @@ def first_reach(grid: list[float], curve: list[float], target: float) -> float |
     return next((x for x, v in zip(grid, curve, strict=True) if v >= target - 1e-9), None)
 
 
+def reach_ratio(
+    grid: list[float], curve: list[float], baseline: list[float], target: float
+) -> float | None:
+    """When ``curve`` first reaches ``target``, over when ``baseline`` does (None: the
+    curve never does, or the baseline starts there)."""
+    a, b = first_reach(grid, curve, target), first_reach(grid, baseline, target)
+    return None if a is None or not b else a / b
+
+
 def mean_curves(
     search: list[dict[str, Any]], name: str, key: str, points: int = 401
 ) -> tuple[list[float], dict[str, list[float]]]:
@@ -127,9 +136,7 @@ def curve_time_ratio(search: list[dict[str, Any]], name: str, key: str) -> float
     """
     grid, curves = mean_curves(search, name, key)
     target = curves["optuna-tpe"][-1]
-    t_tpe = first_reach(grid, curves["optuna-tpe"], target)
-    t_hylo = first_reach(grid, curves["hylo"], target)
-    return None if t_hylo is None or not t_tpe else t_hylo / t_tpe
+    return reach_ratio(grid, curves["hylo"], curves["optuna-tpe"], target)
 
 
 def curve_epochs_ratio(inherit: list[dict[str, Any]], name: str) -> float | None:
@@ -142,8 +149,7 @@ def curve_epochs_ratio(inherit: list[dict[str, Any]], name: str) -> float | None
     inh = seed_mean([r["inherit_history"] for r in rows], grid, "best_val_accuracy", "epochs")
     scr = seed_mean([r["scratch_history"] for r in rows], grid, "best_val_accuracy", "epochs")
     target = min(scr[-1], inh[-1])  # the best both reach, on average
-    a, b = first_reach(grid, inh, target), first_reach(grid, scr, target)
-    return None if a is None or not b else a / b
+    return reach_ratio(grid, inh, scr, target)
 
 
 def related_curve_ratio(related: list[dict[str, Any]]) -> float | None:
@@ -152,8 +158,7 @@ def related_curve_ratio(related: list[dict[str, Any]]) -> float | None:
     grid = [float(t) for t in np.linspace(0.0, related[0]["budget_s"], 401)]
     hot = seed_mean([r["with_library_history"] for r in related], grid, "best_val_accuracy")
     cold = seed_mean([r["without_library_history"] for r in related], grid, "best_val_accuracy")
-    a, b = first_reach(grid, hot, cold[-1]), first_reach(grid, cold, cold[-1])
-    return None if a is None or not b else a / b
+    return reach_ratio(grid, hot, cold, cold[-1])
 
 
 def plot_curves(search: list[dict[str, Any]], path: Path) -> None:

@@ -55,7 +55,7 @@ WD_RANGE = (1e-6, 1e-2)
 _MAX_WIDTH = 1024  # units or channels a widening mutation stops at
 LR_FACTORS = (0.5, 1.0, 2.0)
 """How a child's learning rate may differ from its parent's (sampled per child; the
-result is clipped to ``LR_RANGE``)."""
+result is capped at the top of ``LR_RANGE``, above which training diverges)."""
 
 optuna.logging.set_verbosity(logging.WARNING)
 
