@@ -362,8 +362,20 @@ def bench(
     ] = None,
     json_out: Annotated[
         Path | None,
-        typer.Option("--json", metavar="OUT", help="Write the per-task report as JSON to OUT."),
+        typer.Option(
+            "--json",
+            metavar="OUT",
+            help="Write the per-task report as JSON to OUT (rewritten after every task).",
+        ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Go on with the run whose report is in --json OUT: its tasks are not "
+            "solved again (same suite and --timeout).",
+        ),
+    ] = False,
     split: Annotated[
         Split,
         typer.Option(
@@ -461,15 +473,44 @@ def bench(
         if library
         else solve_to_outcome
     )
+    earlier = _earlier_report(json_out, resume)
     try:
         report = run_benchmark(
-            tasks, timeout_s=timeout, workers=n_workers, progress=True, solver=solver
+            tasks,
+            timeout_s=timeout,
+            workers=n_workers,
+            progress=True,
+            solver=solver,
+            resume=earlier,
+            checkpoint=json_out,
         )
+    except ValueError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write the report to {str(json_out)!r}: {exc.strerror or exc}")
     except KeyboardInterrupt:
-        fail("interrupted", code=130)
+        where = f"; finished tasks are in {json_out} (go on with --resume)" if json_out else ""
+        fail(f"interrupted{where}", code=130)
     _print_report(report)
     if json_out is not None:
         _save_report(report, json_out)
+
+
+def _earlier_report(json_out: Path | None, resume: bool) -> BenchmarkReport | None:
+    """The report ``--resume`` goes on with (``None`` when not resuming or none was written)."""
+    if not resume:
+        return None
+    if json_out is None:
+        fail("--resume needs --json OUT: the report of the run to go on with")
+    if not json_out.exists():
+        stderr.print(f"no report at {json_out} yet: starting the run from the first task")
+        return None
+    try:
+        earlier = BenchmarkReport.load(json_out)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        fail(f"cannot resume from {str(json_out)!r}: not a hylo benchmark report ({exc})")
+    stderr.print(f"resuming: {len(earlier)} task(s) already done in {json_out}")
+    return earlier
 
 
 def _load_suite(suite: str, split: Split, version: int = 1) -> list[Task]:

@@ -65,6 +65,7 @@ _GRACE_S = 30.0
 _GRACE_FRACTION = 0.5
 
 OnResult = Callable[["TaskOutcome"], None]
+_Record = Callable[[int, "TaskOutcome"], None]  # a task's index in the run, its outcome
 Solver = Callable[[Task, float], "TaskOutcome"]
 """Solves one task within a time limit in seconds; must be a module-level function."""
 
@@ -246,7 +247,10 @@ class BenchmarkReport:
         """Write :meth:`to_json` to ``path`` (parent folders are created); return the path."""
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        # Written beside and renamed over, so a run killed mid-write keeps the old file.
+        partial = out.with_name(out.name + ".partial")
+        partial.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        partial.replace(out)
         return out
 
     @classmethod
@@ -497,20 +501,15 @@ def _peak_memory_mb() -> float | None:
 
 
 def _run_in_process(
-    tasks: Sequence[Task], timeout_s: float, solver: Solver, on_result: OnResult
-) -> tuple[TaskOutcome, ...]:
-    outcomes = []
-    for task in tasks:
-        outcome = _solve_safely(solver, task, timeout_s)
-        outcomes.append(outcome)
-        on_result(outcome)
-    return tuple(outcomes)
+    tasks: Sequence[Task], timeout_s: float, solver: Solver, record: _Record
+) -> None:
+    for index, task in enumerate(tasks):
+        record(index, _solve_safely(solver, task, timeout_s))
 
 
 def _run_in_pool(
-    tasks: Sequence[Task], timeout_s: float, workers: int, solver: Solver, on_result: OnResult
-) -> dict[int, TaskOutcome]:
-    outcomes: dict[int, TaskOutcome] = {}
+    tasks: Sequence[Task], timeout_s: float, workers: int, solver: Solver, record: _Record
+) -> None:
     queue = list(enumerate(tasks))
     queue.reverse()
     pool = _Pool(min(workers, len(tasks)), timeout_s, solver)
@@ -527,14 +526,11 @@ def _run_in_pool(
                 done.extend(pool.collect())
             for index, data in done:
                 if isinstance(data, str):
-                    outcome = TaskOutcome.failure(tasks[index], data)
+                    record(index, TaskOutcome.failure(tasks[index], data))
                 else:
-                    outcome = TaskOutcome.from_json(data)
-                outcomes[index] = outcome
-                on_result(outcome)
+                    record(index, TaskOutcome.from_json(data))
     finally:
         pool.close()
-    return outcomes
 
 
 def run_benchmark(
@@ -545,6 +541,8 @@ def run_benchmark(
     progress: bool = False,
     on_result: OnResult | None = None,
     solver: Solver = solve_to_outcome,
+    resume: BenchmarkReport | None = None,
+    checkpoint: str | Path | None = None,
 ) -> BenchmarkReport:
     """Solve every task, each with a search of ``timeout_s`` seconds, in worker processes.
 
@@ -558,12 +556,18 @@ def run_benchmark(
         solver: solves one task: ``solver(task, timeout_s) -> TaskOutcome``; by default
             :func:`solve_to_outcome` (hylo's enumerative search). Worker processes
             import it by name, so it must be a module-level function.
+        resume: an earlier (partial) report of this suite: its tasks are not solved
+            again, their outcomes are kept, and its wall time is added.
+        checkpoint: write the report so far to this JSON file after every task
+            (atomically), so that a run that is killed loses only its tasks in flight;
+            pass the file back as ``resume`` (:meth:`BenchmarkReport.load`) to go on.
 
     Returns:
         A :class:`BenchmarkReport` with one outcome per task, in the order given.
 
     Raises:
-        ValueError: ``timeout_s`` is not positive or ``workers`` is negative.
+        ValueError: ``timeout_s`` is not positive, ``workers`` is negative, or
+            ``resume`` was run with another timeout or holds tasks not in the suite.
 
     Example::
 
@@ -575,23 +579,66 @@ def run_benchmark(
     suite = list(tasks)
     _validate(timeout_s, workers)
     n_workers = default_workers() if workers is None else workers
-    callbacks: list[OnResult] = [on_result] if on_result is not None else []
+    known = _resumed_outcomes(resume, suite, timeout_s)
+    outcomes = {i: known[t.name] for i, t in enumerate(suite) if t.name in known}
+    todo = [i for i in range(len(suite)) if i not in outcomes]
+    earlier_s = resume.wall_seconds if resume is not None else 0.0
     start = time.perf_counter()
-    with _progress_bar(len(suite), enabled=progress) as show_progress:
-        callbacks.append(show_progress)
-        notify = _fan_out(callbacks)
-        if n_workers == 0 or not suite:
-            ordered = _run_in_process(suite, timeout_s, solver, notify)
+
+    def report() -> BenchmarkReport:
+        return BenchmarkReport(
+            outcomes=tuple(outcomes[i] for i in sorted(outcomes)),
+            timeout_s=timeout_s,
+            workers=n_workers,
+            wall_seconds=earlier_s + time.perf_counter() - start,
+            metadata=_metadata(),
+        )
+
+    def save_to(path: Path) -> OnResult:
+        def save(_: TaskOutcome) -> None:
+            report().save(path)
+
+        return save
+
+    callbacks: list[OnResult] = []
+    if checkpoint is not None:  # first, so that the others see the outcome on disk
+        callbacks.append(save_to(Path(checkpoint)))
+    if on_result is not None:
+        callbacks.append(on_result)
+    with _progress_bar(len(todo), enabled=progress) as show_progress:
+        notify = _fan_out([*callbacks, show_progress])
+
+        def record(index: int, outcome: TaskOutcome) -> None:
+            outcomes[todo[index]] = outcome
+            notify(outcome)
+
+        pending = [suite[i] for i in todo]
+        if n_workers == 0 or not pending:
+            _run_in_process(pending, timeout_s, solver, record)
         else:
-            by_index = _run_in_pool(suite, timeout_s, n_workers, solver, notify)
-            ordered = tuple(by_index[i] for i in range(len(suite)))
-    return BenchmarkReport(
-        outcomes=ordered,
-        timeout_s=timeout_s,
-        workers=n_workers,
-        wall_seconds=time.perf_counter() - start,
-        metadata=_metadata(),
-    )
+            _run_in_pool(pending, timeout_s, n_workers, solver, record)
+    return report()
+
+
+def _resumed_outcomes(
+    resume: BenchmarkReport | None, suite: Sequence[Task], timeout_s: float
+) -> dict[str, TaskOutcome]:
+    """The outcomes of ``resume`` by task name, checked to belong to this run."""
+    if resume is None:
+        return {}
+    if not math.isclose(resume.timeout_s, timeout_s):
+        raise ValueError(
+            f"the report to resume was run with {resume.timeout_s:g} s per task, not "
+            f"{timeout_s:g} s: resume with the same timeout, or start a new report"
+        )
+    names = {t.name for t in suite}
+    strangers = [o.name for o in resume if o.name not in names]
+    if strangers:
+        raise ValueError(
+            f"the report to resume holds {len(strangers)} task(s) not in this suite "
+            f"(e.g. {strangers[0]!r}): resume it with the suite it was run on"
+        )
+    return {o.name: o for o in resume}
 
 
 def _validate(timeout_s: float, workers: int | None) -> None:

@@ -189,6 +189,31 @@ def test_bench_limit_and_dreamcoder_file(tmp_path: Path) -> None:
     assert [t["name"] for t in data["tasks"]] == ["len"]
 
 
+def test_bench_resume_goes_on_with_the_report(tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    write(suite / "length.json", LENGTH)
+    out = tmp_path / "r.json"
+    args = ["bench", str(suite), "-t", "5", "-w", "0", "--json", str(out), "--resume"]
+    fresh = runner.invoke(app, args)
+    assert fresh.exit_code == 0, fresh.output
+    assert "starting the run from the first task" in fresh.stderr
+    write(suite / "sum.json", SUM)
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "resuming: 1 task(s) already done" in again.stderr
+    assert "[1/1] sum:" in again.stderr  # only the new task ran
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [t["name"] for t in data["tasks"]] == ["length", "sum"]
+    other_timeout = runner.invoke(app, [*args[:2], "-t", "3", *args[4:]])
+    assert other_timeout.exit_code == 2 and "with 5 s per task, not 3 s" in other_timeout.stderr
+    out.write_text("{not json", encoding="utf-8")
+    corrupt = runner.invoke(app, args)
+    assert corrupt.exit_code == 2 and "cannot resume from" in corrupt.stderr
+    alone = runner.invoke(app, ["bench", str(suite), "--resume"])
+    assert alone.exit_code == 2 and "--resume needs --json OUT" in alone.stderr
+
+
 def test_bench_errors(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["bench", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "neither a named suite" in missing.stderr

@@ -184,6 +184,55 @@ def test_hung_worker_is_killed(monkeypatch) -> None:
     assert report.outcomes[1].solved
 
 
+def fail_on_done(task: Task, timeout_s: float) -> TaskOutcome:
+    if task.name.startswith("done"):
+        raise AssertionError(f"{task.name} was solved again")
+    return solve_to_outcome(task, timeout_s)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_checkpoint_then_resume_solves_only_the_rest(tmp_path, workers: int) -> None:
+    path = tmp_path / "run.json"
+    first = run_benchmark([length_task("done1")], timeout_s=5.0, workers=0, checkpoint=path)
+    assert BenchmarkReport.load(path).outcomes == first.outcomes
+    suite = [length_task("new1"), length_task("done1"), length_task("new2")]
+    report = run_benchmark(
+        suite,
+        timeout_s=5.0,
+        workers=workers,
+        solver=fail_on_done,
+        resume=BenchmarkReport.load(path),
+        checkpoint=path,
+    )
+    assert [o.name for o in report] == ["new1", "done1", "new2"]
+    assert all(o.solved and o.error is None for o in report)
+    assert report.outcomes[1] == first.outcomes[0]
+    assert report.wall_seconds > first.wall_seconds
+    assert BenchmarkReport.load(path).outcomes == report.outcomes
+    assert not (tmp_path / "run.json.partial").exists()
+
+
+def test_checkpoint_is_written_after_every_task(tmp_path) -> None:
+    path = tmp_path / "run.json"
+    sizes: list[int] = []
+    run_benchmark(
+        [length_task("a"), length_task("b")],
+        timeout_s=5.0,
+        workers=0,
+        checkpoint=path,
+        on_result=lambda _: sizes.append(len(BenchmarkReport.load(path))),
+    )
+    assert sizes == [1, 2]
+
+
+def test_resume_refuses_another_run() -> None:
+    earlier = BenchmarkReport(outcomes=(outcome("a", True, 1.0, 1.0, 10),), timeout_s=2.0)
+    with pytest.raises(ValueError, match="with 2 s per task, not 5 s"):
+        run_benchmark([length_task("a")], timeout_s=5.0, workers=0, resume=earlier)
+    with pytest.raises(ValueError, match="1 task\\(s\\) not in this suite"):
+        run_benchmark([length_task("b")], timeout_s=2.0, workers=0, resume=earlier)
+
+
 def test_invalid_arguments() -> None:
     with pytest.raises(ValueError, match="timeout_s must be a positive"):
         run_benchmark([length_task()], timeout_s=0)
