@@ -9,8 +9,9 @@ any template, a fresh output layer on its trunk (``nn:pred#2^3``). Every candida
 that uses at least one module is trained end to end (Adam, early stopping on a
 validation part of the training examples; see :func:`hylo.train.neural.train_program`)
 and scored on that validation part; the best is kept. When the validation part is a
-handful of examples, the finalists are scored by cross-validation instead and the
-winner is refit on every example. Candidates equal up to eta-reduction and the
+handful of examples, the finalists (more of them, the fewer the examples) are scored
+by cross-validation instead, the winner is chosen among them and the frozen
+candidates only, and it is refit on every example. Candidates equal up to eta-reduction and the
 numbering of fresh modules are trained once; candidates whose modules are all
 frozen library modules are only evaluated, never retrained.
 
@@ -108,6 +109,9 @@ class CandidateRecord:
     def score(self, num_val: int) -> float:
         """Minus log posterior (up to a constant): total validation NLL + description length."""
         return self.val_loss * num_val + self.prior
+
+
+_Scored = tuple[CandidateRecord, Program, dict[str, NeuralModule]]
 
 
 @dataclass
@@ -435,7 +439,7 @@ class NeuralSynthesizer:
         screen = TrainConfig(
             self.screen_epochs, self.screen_epochs, self.lr, self.batch_size, self.seed
         )
-        pool: list[tuple[CandidateRecord, Program, dict[str, NeuralModule]]] = []
+        pool: list[_Scored] = []
         grammar = self.grammar()
         bits = math.log(len(grammar))  # nats per program leaf under a uniform grammar
         trained = 0
@@ -462,7 +466,7 @@ class NeuralSynthesizer:
         # examples) plus description length, which decides when the examples cannot.
         n_val = len(val)
         pool.sort(key=lambda c: c[0].score(n_val))
-        finalists = [c for c in pool if c[0].trained][: self.finalists]
+        finalists = [c for c in pool if c[0].trained][: self._num_finalists(n_val)]
         full = TrainConfig(
             self.epochs,
             self.patience,
@@ -480,7 +484,7 @@ class NeuralSynthesizer:
             record.seconds += r.seconds
             if n_val < _CROSS_VALIDATE_BELOW and len(finalists) > 1:
                 self._cross_validate(record, p, data, full)
-        best = min(pool, key=lambda c: c[0].score(n_val))
+        best = min(_comparable(pool), key=lambda c: c[0].score(n_val))
         if best[0].refit_epochs is not None:
             best = (best[0], best[1], self._refit(*best, data))
         self.stats_.candidates = [c[0] for c in pool]
@@ -507,6 +511,19 @@ class NeuralSynthesizer:
         return CandidateRecord(
             show(p), r.trained, r.val_accuracy, r.val_loss, r.epochs, r.seconds
         ), modules
+
+    def _num_finalists(self, n_val: int) -> int:
+        """``finalists``, or more when they will be cross-validated on few examples.
+
+        A screen of a few updates scored on a handful of examples mostly measures where a
+        module starts (a library 3-detector looks best on two lists without a 7), so it
+        cannot pick the finalists. Their training costs in proportion to the examples:
+        cross-validating ``k`` finalists of ``n`` examples costs about as much as two of
+        ``k * n / 2``, so fewer examples buy more finalists at the same compute.
+        """
+        if n_val >= _CROSS_VALIDATE_BELOW:
+            return self.finalists
+        return max(self.finalists, _CROSS_VALIDATE_BELOW // max(1, n_val))
 
     def _cross_validate(
         self, record: CandidateRecord, p: Program, data: EncodedExamples, config: TrainConfig
@@ -615,6 +632,20 @@ class NeuralSynthesizer:
         for name in renamed.values():
             self.modules_[name].requires_grad_(False)
         return self.program_
+
+
+def _comparable(pool: list[_Scored]) -> list[_Scored]:
+    """The candidates whose scores can be ranked together for the final choice.
+
+    Cross-validated finalists are scored on every example, each held out once, as are
+    frozen candidates; a candidate only screened is scored on the validation part
+    after a few epochs. On a handful of examples that part may hold only easy ones
+    (ten lists, two held out, both without a 7): a screened module then looks better
+    than the finalists' honest scores, and must not win on that.
+    """
+    if not any(record.refit_epochs is not None for record, _, _ in pool):
+        return pool
+    return [c for c in pool if c[0].refit_epochs is not None or not c[0].trained]
 
 
 def _trainable(p: Program) -> bool:

@@ -17,7 +17,9 @@ from hylo.domains.task import Task, make_task
 from hylo.lang import Evaluator, HyloError, ParseError, infer, parse, parse_type, show, show_type
 from hylo.library import open_library
 from hylo.search.neural import (
+    CandidateRecord,
     NeuralSynthesizer,
+    _comparable,
     canonical,
     module_productions,
     propose_programs,
@@ -403,7 +405,27 @@ def test_finalists_on_few_examples_are_cross_validated_and_the_winner_refit() ->
     task = count_task(40)  # 8 validation lists
     synth = NeuralSynthesizer(max_candidates=3, epochs=30, patience=5, lr=0.03).fit(task)
     finalists = [c for c in synth.stats_.candidates if c.refit_epochs is not None]
-    assert len(finalists) == 2
+    assert len(finalists) == 3  # 8 validation lists buy 30 // 8 finalists
     # at most min_steps (200) epochs: 32 training lists are one update an epoch
     assert all(1 <= c.refit_epochs <= 200 for c in finalists)  # type: ignore[operator]
     assert synth.score(task) >= 0.9
+
+
+def test_fewer_validation_examples_buy_more_finalists() -> None:
+    synth = NeuralSynthesizer(finalists=2)
+    assert [synth._num_finalists(n) for n in (1, 2, 6, 20, 30, 500)] == [30, 15, 5, 2, 2, 2]
+
+
+def test_a_screened_candidate_never_beats_cross_validated_finalists() -> None:
+    """Screened on two easy validation examples, a candidate's loss is not comparable
+    with the finalists' cross-validated loss on every example."""
+
+    def scored(text: str, trained: bool, loss: float, refit: int | None) -> Any:
+        record = CandidateRecord(text, trained, 1.0, loss, 3, 0.1, refit_epochs=refit)
+        return record, None, {}
+
+    finalist = scored("(lam (count nn:pred#0 $0))", True, 1.5, refit=9)
+    screened = scored("(lam (count nn:pred#1 $0))", True, 0.1, refit=None)
+    frozen = scored("(lam (count nn:pred@1 $0))", False, 2.0, refit=None)
+    assert _comparable([finalist, screened, frozen]) == [finalist, frozen]
+    assert _comparable([screened, frozen]) == [screened, frozen]  # no cross-validation
