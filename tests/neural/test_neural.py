@@ -405,15 +405,17 @@ def test_finalists_on_few_examples_are_cross_validated_and_the_winner_refit() ->
     task = count_task(40)  # 8 validation lists
     synth = NeuralSynthesizer(max_candidates=3, epochs=30, patience=5, lr=0.03).fit(task)
     finalists = [c for c in synth.stats_.candidates if c.refit_epochs is not None]
-    assert len(finalists) == 3  # 8 validation lists buy 30 // 8 finalists
+    assert len(finalists) == 2
     # at most min_steps (200) epochs: 32 training lists are one update an epoch
     assert all(1 <= c.refit_epochs <= 200 for c in finalists)  # type: ignore[operator]
     assert synth.score(task) >= 0.9
 
 
-def test_fewer_validation_examples_buy_more_finalists() -> None:
+def test_a_screen_on_a_few_examples_makes_every_candidate_a_finalist() -> None:
     synth = NeuralSynthesizer(finalists=2)
-    assert [synth._num_finalists(n) for n in (1, 2, 6, 20, 30, 500)] == [30, 15, 5, 2, 2, 2]
+    assert [synth._num_finalists(n, trained=9) for n in (1, 2, 4, 5, 20, 500)] == [
+        9, 9, 9, 2, 2, 2,
+    ]  # fmt: skip
 
 
 def test_a_screened_candidate_never_beats_cross_validated_finalists() -> None:
