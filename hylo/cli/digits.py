@@ -56,7 +56,7 @@ from hylo.search.neural import NeuralSynthesizer
 from hylo.train.neural import ModuleLibrary, ModuleRef, encode_examples, module_names
 from hylo.train.neural.modules import image_encoder
 
-__all__ = ["LATER_TASKS", "DigitsBenchConfig", "run_digits_bench", "save_plot"]
+__all__ = ["LATER_TASKS", "DigitsBenchConfig", "run_digits_bench", "save_plot", "search_digit_task"]
 
 STATED_ACCURACY = 0.75
 """Accuracies below this do not count for the sample-efficiency ratio."""
@@ -134,8 +134,8 @@ def _run_task(
     task: Task | None = None
     for n in sizes:
         task = make_digit_task(spec, data, n, config.num_test, seed=config.seed * 1000 + k * 37 + n)
-        hylo = _search(task, library, config)
-        alone = _search(task, None, config)
+        hylo = search_digit_task(task, library, config)
+        alone = search_digit_task(task, None, config)
         results["hylo"].append(_search_row(hylo, task, n, data))
         results["standalone"].append(_search_row(alone, task, n, data))
         results["monolithic"].append(_monolithic(task, n, config))
@@ -164,9 +164,10 @@ def _run_task(
     }
 
 
-def _search(
+def search_digit_task(
     task: Task, library: ModuleLibrary | None, config: DigitsBenchConfig
 ) -> NeuralSynthesizer:
+    """The benchmark's search on one task: with ``library`` (hylo) or without (standalone)."""
     synth = NeuralSynthesizer(
         library=library,
         max_candidates=config.max_candidates,
