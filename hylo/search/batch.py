@@ -594,22 +594,14 @@ def run_benchmark(
             metadata=_metadata(),
         )
 
-    def save_to(path: Path) -> OnResult:
-        def save(_: TaskOutcome) -> None:
-            report().save(path)
-
-        return save
-
-    callbacks: list[OnResult] = []
-    if checkpoint is not None:  # first, so that the others see the outcome on disk
-        callbacks.append(save_to(Path(checkpoint)))
-    if on_result is not None:
-        callbacks.append(on_result)
+    callbacks = [on_result] if on_result is not None else []
     with _progress_bar(len(todo), enabled=progress) as show_progress:
         notify = _fan_out([*callbacks, show_progress])
 
         def record(index: int, outcome: TaskOutcome) -> None:
             outcomes[todo[index]] = outcome
+            if checkpoint is not None:  # before the callbacks: they see it on disk
+                report().save(checkpoint)
             notify(outcome)
 
         pending = [suite[i] for i in todo]
