@@ -26,7 +26,14 @@ and of the cell's object (its 4-connected same-colour part; 0 on background):
 and of the cell's region (its 4-connected part of the background; 0 on foreground):
 
 * ``region``: whether the region is the largest (1), the smallest (2) or both (3) of
-  the regions the walls of foreground cut the background into.
+  the regions the walls of foreground cut the background into;
+
+and, finest and tried last:
+
+* ``window``: which of the eight neighbours are foreground (the shape around a cell,
+  e.g. the corner an L of three cells leaves open);
+* ``twins``: whether the cell's object is the only one of its shape (1) or shares it
+  with another (2).
 
 When no single feature decides, two are read together (:data:`PAIRS`, e.g.
 ``sides+extreme``: "the inner cells of the largest object"), but only when the colour
@@ -59,6 +66,7 @@ such names on demand (:func:`resolve_rule`); the search never proposes them:
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 from collections.abc import Callable, Sequence
@@ -269,6 +277,26 @@ def _region(g: Grid) -> NDArray[np.int64]:
     return _size_rank(np.bincount(labels.ravel()))[labels]  # type: ignore[no-any-return]
 
 
+def _window(g: Grid) -> NDArray[np.int64]:
+    fg = _windows(g.array, g.background) != g.background
+    out = np.zeros(g.shape, dtype=np.int64)
+    for i, (r, c) in enumerate(_EIGHT):
+        out |= fg[:, :, r, c].astype(np.int64) << i
+    return out
+
+
+def _twins(g: Grid) -> NDArray[np.int64]:
+    """1 on objects whose shape no other object has, 2 on the others."""
+    labels, sizes, _, _ = _objects(g, g.background)
+    boxes = ndimage.find_objects(labels)
+    shapes = [(box, (labels[box] == i).tobytes()) for i, box in enumerate(boxes, start=1)]
+    keys = [(labels[box].shape, mask) for box, mask in shapes]
+    counts = collections.Counter(keys)
+    per_object = np.zeros(len(sizes), dtype=np.int64)
+    per_object[1:] = [1 if counts[k] == 1 else 2 for k in keys]
+    return per_object[labels]
+
+
 FEATURES: dict[str, Callable[[Grid], NDArray[np.int64]]] = {
     "sides": _sides,
     "count": _count,
@@ -284,6 +312,8 @@ FEATURES: dict[str, Callable[[Grid], NDArray[np.int64]]] = {
     "holes": _holes,
     "size": _size,
     "region": _region,
+    "window": _window,
+    "twins": _twins,
 }
 """Feature name → the feature of every cell of a grid, coarsest first."""
 

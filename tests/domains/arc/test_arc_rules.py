@@ -258,3 +258,75 @@ def test_sleep_leaves_solutions_with_rules_out_of_compression() -> None:
     result = sleep(spec, frontiers)
     assert set(result.rewritten) == {"a", "b"}
     assert all(not p.name.startswith("rule-") for p in result.grammar.primitives)
+
+
+def corner_of_l(g: np.ndarray) -> np.ndarray:
+    """The background cell that an L of three 8s leaves open (its 2×2 box) becomes 1."""
+    out = g.copy()
+    for r in range(g.shape[0] - 1):
+        for c in range(g.shape[1] - 1):
+            box = g[r : r + 2, c : c + 2]
+            if (box == 8).sum() == 3 and (box == 0).sum() == 1:
+                rr, cc = np.argwhere(box == 0)[0]
+                out[r + rr, c + cc] = 1
+    return out
+
+
+def ls(corners: list[tuple[int, int, int]]) -> np.ndarray:
+    """Ls of 8s in a 2×2 box at (row, col), the open corner numbered 0-3."""
+    g = np.zeros((9, 9), dtype=np.int64)
+    for r, c, open_corner in corners:
+        g[r : r + 2, c : c + 2] = 8
+        g[r + open_corner // 2, c + open_corner % 2] = 0
+    return g
+
+
+def test_a_window_rule_fills_the_corner_each_l_leaves_open() -> None:
+    # Two Ls side by side leave a cell between them with the sides (and more) of an
+    # open corner, which stays background: only the whole window tells them apart.
+    grids = [
+        ls([(0, 2, 3), (2, 0, 3), (5, 5, 0)]),
+        ls([(1, 5, 1), (5, 1, 2), (3, 7, 3), (5, 5, 3)]),
+        ls([(0, 6, 2), (6, 6, 1), (3, 2, 3), (0, 0, 0)]),
+        ls([(6, 0, 3), (2, 3, 0), (6, 5, 2), (0, 7, 3)]),
+    ]
+    pairs = [(Grid(g, background=0), Grid(corner_of_l(g))) for g in grids]
+    test = ls([(1, 1, 1), (5, 5, 0), (1, 6, 3), (6, 1, 2)])
+    found = rule_completion(
+        [a for a, _ in pairs], [b for _, b in pairs], [Grid(test, background=0)]
+    )
+    assert found is not None
+    wrap, run = found
+    assert show(wrap(Index(0))).startswith("(rule-window:")
+    assert run(Grid(test, background=0)).array.tolist() == corner_of_l(test).tolist()
+
+
+def shapes_twice(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two copies of one shape and one other shape, all of colour 8; in the target the
+    lone shape is 2 and the copies are 1."""
+    rng = np.random.default_rng(seed)
+    twin = np.array([[1, 1], [1, 0], [1, 1]]) if seed % 2 else np.array([[1, 1, 1]])
+    lone = np.array([[1, 0], [1, 1]]) if seed % 3 else np.array([[1], [1], [1], [1]])
+    g = np.zeros((10, 10), dtype=np.int64)
+    out = g.copy()
+    for (r, c), shape, colour in zip(
+        [(0, int(rng.integers(0, 3))), (5, int(rng.integers(0, 3))), (1, 6)],
+        [twin, twin, lone],
+        [1, 1, 2],
+        strict=True,
+    ):
+        h, w = shape.shape
+        g[r : r + h, c : c + w][shape == 1] = 8
+        out[r : r + h, c : c + w][shape == 1] = colour
+    return g, out
+
+
+def test_a_twins_rule_tells_the_lone_shape_from_the_repeated_one() -> None:
+    pairs = [shapes_twice(s) for s in range(4)]
+    ins = [Grid(g, background=0) for g, _ in pairs]
+    test_in, test_out = shapes_twice(5)
+    found = rule_completion(ins, [Grid(o) for _, o in pairs], [Grid(test_in, background=0)])
+    assert found is not None
+    wrap, run = found
+    assert show(wrap(Index(0))).startswith("(rule-twins:")
+    assert run(Grid(test_in, background=0)).array.tolist() == test_out.tolist()
