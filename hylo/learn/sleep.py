@@ -69,7 +69,7 @@ def _grammar_programs(
 ) -> dict[str, tuple[Type, Sequence[Program]]]:
     """The solutions made of named primitives and inventions only.
 
-    A primitive the domain generates for one task (an ARC rule, whose name is its
+    A primitive the domain generates for one task (an ARC rule or stamp, whose name is its
     learned table) is that task's data, not a pattern to abstract across tasks; a
     solution that uses one is left out, and so is a task left with none.
     """

@@ -297,15 +297,20 @@ def default_synthesizer(task: Task, *, timeout_s: float, top_k: int) -> BaseSynt
     if task.domain == "arc":
         from hylo.domains.arc.finish import color_map_completion
         from hylo.domains.arc.rules import rule_completion
+        from hylo.domains.arc.stamps import stamp_completion
         from hylo.search.bottom_up import AtMost, BottomUpSynthesizer  # imports this module
 
         return BottomUpSynthesizer(
             timeout_s=timeout_s,
             top_k=top_k,
             limits=GRID_LIMITS,
-            # A rule is a whole table: learned only on the inputs and the values closest
+            # A rule or a stamp is a whole table: learned only on the inputs and the values closest
             # to them, where it is cheap to try and least likely to fit by chance.
-            finishers=(color_map_completion, AtMost(rule_completion, _RULE_CANDIDATES)),
+            finishers=(
+                color_map_completion,
+                AtMost(rule_completion, _RULE_CANDIDATES),
+                AtMost(stamp_completion, _RULE_CANDIDATES),
+            ),
         )
     return EnumerativeSynthesizer(timeout_s=timeout_s, top_k=top_k)
 

@@ -25,6 +25,7 @@ from hylo.domains.arc import _color, _compose, _fill, _geometry, _logic, _object
 from hylo.domains.arc.colormap import apply_color_map, learned_color_map
 from hylo.domains.arc.grid import Grid, Obj
 from hylo.domains.arc.rules import resolve_rule
+from hylo.domains.arc.stamps import resolve_stamp
 from hylo.domains.arc.tasks import (
     arc_task_from_json,
     arc_tasks,
@@ -57,10 +58,16 @@ PRIMITIVES: tuple[Primitive, ...] = (
     *_logic.PRIMITIVES,
 )
 
+
+def resolve_learned(name: str) -> Primitive | None:
+    """The learned table a name stands for: a neighbourhood rule or a stamp."""
+    return resolve_rule(name) or resolve_stamp(name)
+
+
 ARC = Domain(
     "arc",
     PRIMITIVES,
     "ARC grids: geometry, colours, objects, composition, filling, symmetry, counting.",
-    resolve=resolve_rule,  # neighbourhood rules learned from a task's examples
+    resolve=resolve_learned,  # rules and stamps learned from a task's examples
 )
 """The ARC domain (``get_domain("arc")``)."""

@@ -1,0 +1,150 @@
+"""Stamps: every cell of a colour paints a fixed pattern on the background around it.
+
+Some ARC tasks decorate markers: each red cell gets yellow corners, each blue cell
+orange sides; each cell of colour 3 gets a ring of 6. A neighbourhood rule reads a
+cell's whole surroundings, so two markers near each other make a key it has never
+seen; a stamp is learned per colour and the stamps of different cells simply add up,
+so it generalises to any arrangement of markers.
+
+A *stamp table* maps ``(colour, cell of the 3×3 window)`` to the colour painted
+there: the window's cells are numbered 0–8 row by row, 4 being the marker itself
+(never painted). Only background cells are painted; a stamp never overwrites a
+shape. The table is learned from the training pairs (an entry is kept when every
+background cell at that place next to that colour becomes one same non-background
+colour) and kept only when painting reproduces every pair exactly. Stamps reach one
+cell: wider ones fitted the training split's small grids by chance.
+
+A stamp is a primitive of type ``grid -> grid`` whose name holds its table, as the
+neighbourhood rules' (:mod:`hylo.domains.arc.rules`) do::
+
+    stamp:2.0>4,2.2>4,2.6>4,2.8>4
+
+reads "every cell of colour 2 paints 4 on its four diagonal neighbours".
+
+>>> from hylo.domains.arc.grid import Grid
+>>> before = Grid.from_lists([[0, 0, 0], [0, 2, 0], [0, 0, 0]]).with_background(0)
+>>> after = Grid.from_lists([[4, 0, 4], [0, 2, 0], [4, 0, 4]])
+>>> wrap, run = stamp_completion([before], [after])
+>>> from hylo.lang.program import Index, show
+>>> show(wrap(Index(0)))
+'(stamp:2.0>4,2.2>4,2.6>4,2.8>4 $0)'
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hylo.domains.arc._util import make
+from hylo.domains.arc.grid import Grid
+from hylo.lang.program import Primitive, Program, apply_to
+from hylo.lang.types import parse_type
+
+Completion = tuple[Callable[[Program], Program], Callable[[Any], Any]]
+Stamp = dict[tuple[int, int], int]
+"""``(marker colour, window cell 0-8)`` → the colour painted there."""
+
+PREFIX = "stamp:"
+_GRID_TO_GRID = parse_type("grid -> grid")
+_CENTRE = 4
+_OFFSETS = {i: (i // 3 - 1, i % 3 - 1) for i in range(9) if i != _CENTRE}
+
+
+def _targets(
+    a: NDArray[Any], colour: int, offset: tuple[int, int], bg: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The background cells at ``offset`` from the cells of ``colour`` (row, column arrays)."""
+    h, w = a.shape
+    rows, cols = np.nonzero(a == colour)
+    rows, cols = rows + offset[0], cols + offset[1]
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    rows, cols = rows[inside], cols[inside]
+    on_bg = a[rows, cols] == bg
+    return rows[on_bg], cols[on_bg]
+
+
+def learn_stamp(pairs: Sequence[tuple[Grid, Grid]]) -> Stamp:
+    """Each colour's stamp: the window cells whose background always becomes one
+    colour in the targets (possibly empty; check it with :func:`apply_stamp`)."""
+    stamp: Stamp = {}
+    colours = sorted({int(c) for a, _ in pairs for c in np.unique(a.array)})
+    for colour in colours:
+        for cell, offset in _OFFSETS.items():
+            painted: set[int] = set()
+            for a, b in pairs:
+                if colour == a.background:
+                    painted.add(a.background)  # the background paints nothing
+                    break
+                rows, cols = _targets(a.array, colour, offset, a.background)
+                painted.update(np.unique(b.array[rows, cols]).tolist())
+                if len(painted) > 1 or a.background in painted:
+                    break
+            if len(painted) == 1 and (target := painted.pop()) != pairs[0][0].background:
+                stamp[(colour, cell)] = target
+    return stamp
+
+
+def apply_stamp(stamp: Stamp, g: Grid) -> Grid:
+    """``g`` with every stamp painted on the background around its colour's cells."""
+    a = g.array
+    out = a.copy()
+    for (colour, cell), target in sorted(stamp.items()):
+        rows, cols = _targets(a, colour, _OFFSETS[cell], g.background)
+        out[rows, cols] = target
+    return make(out, g.background)
+
+
+def stamp_name(stamp: Stamp) -> str:
+    return PREFIX + ",".join(f"{c}.{cell}>{t}" for (c, cell), t in sorted(stamp.items()))
+
+
+@functools.lru_cache(maxsize=1024)
+def resolve_stamp(name: str) -> Primitive | None:
+    """The stamp primitive a name stands for (see the module doc), or ``None``."""
+    if not name.startswith(PREFIX) or name == PREFIX:
+        return None
+    stamp: Stamp = {}
+    try:
+        for entry in name.removeprefix(PREFIX).split(","):
+            key, _, target = entry.partition(">")
+            colour, _, cell = key.partition(".")
+            c, i, t = int(colour), int(cell), int(target)
+            if not (0 <= c <= 9 and 0 <= t <= 9 and i in _OFFSETS):
+                return None
+            stamp[(c, i)] = t
+    except ValueError:
+        return None
+    doc = f"stamps learned from the examples: {len(stamp)} painted cells"
+    return Primitive(name, _GRID_TO_GRID, functools.partial(apply_stamp, stamp), doc)
+
+
+def stamp_completion(
+    candidates: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any] = ()
+) -> Completion | None:
+    """The stamps that turn every candidate into its target, or ``None``.
+
+    ``None`` too when a grid in ``tests`` (those the program will be run on) holds a
+    colour the candidates lack: what it would paint is unknown, not nothing.
+    """
+    pairs = list(zip(candidates, targets, strict=True))
+    if not pairs or not all(
+        isinstance(c, Grid) and isinstance(t, Grid) and c.shape == t.shape for c, t in pairs
+    ):
+        return None
+    background = pairs[0][0].background
+    if any(c.background != background for c, _ in pairs) or all(c == t for c, t in pairs):
+        return None
+    stamp = learn_stamp(pairs)
+    if not stamp or not all(apply_stamp(stamp, c) == t for c, t in pairs):
+        return None
+    seen = {int(v) for c, _ in pairs for v in np.unique(c.array)}
+    if not all(isinstance(g, Grid) and set(np.unique(g.array).tolist()) <= seen for g in tests):
+        return None
+    primitive = resolve_stamp(stamp_name(stamp))
+    assert primitive is not None  # its own name always resolves
+    run: Callable[[Any], Any] = primitive.fn
+    return (lambda program, p=primitive: apply_to(p, program)), run
