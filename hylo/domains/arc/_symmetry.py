@@ -9,6 +9,7 @@ cells onto known cells and never contradicts one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -121,41 +122,56 @@ def _maps(h: int, w: int) -> Iterator[tuple[IntArray, IntArray]]:
         yield r, c - p
 
 
-def _consistent(a: Array, known: BoolArray, rr: IntArray, cc: IntArray) -> bool:
-    """Does the map never contradict a known cell, and map enough known cells to known?"""
-    h, w = a.shape
-    inside = (rr >= 0) & (rr < h) & (cc >= 0) & (cc < w)
-    src = np.where(inside, rr, 0), np.where(inside, cc, 0)
+FlatMap = tuple[BoolArray, NDArray[np.int32], int]
+"""A symmetry on flattened cells: which cells it maps from inside the grid, the flat
+index it maps each from (0 where outside) and how many cells lie inside."""
+
+
+@functools.lru_cache(maxsize=16)
+def _flat_maps(h: int, w: int) -> tuple[FlatMap, ...]:
+    """The candidate symmetries of an ``h``×``w`` grid, computed once per shape: a
+    search completes grids of a handful of shapes tens of thousands of times."""
+    out = []
+    for rr, cc in _maps(h, w):
+        inside = ((rr >= 0) & (rr < h) & (cc >= 0) & (cc < w)).ravel()
+        src = np.where(inside, (rr * w + cc).ravel(), 0).astype(np.int32)
+        inside.setflags(write=False)
+        src.setflags(write=False)
+        out.append((inside, src, int(inside.sum())))
+    return tuple(out)
+
+
+def _consistent(a: Array, known: BoolArray, m: FlatMap, num_known: int) -> bool:
+    """Does the map never contradict a known cell, and map enough known cells to known?
+    (``a`` and ``known`` flattened.)"""
+    inside, src, num_inside = m
+    if num_inside < _MIN_OVERLAP * num_known:
+        return False  # cannot reach the overlap: no need to look at the cells
     both = inside & known & known[src]
-    if both.sum() < _MIN_OVERLAP * known.sum():
+    if both.sum() < _MIN_OVERLAP * num_known:
         return False
-    return not (a[both] != a[src][both]).any()
+    return not (a[both] != a[src[both]]).any()
 
 
 def complete(g: Grid, mask_color: int) -> Grid:
     """Fill the cells of ``mask_color`` from the symmetries that the rest of the grid has."""
-    a = g.array.copy()
+    a = g.array.ravel().copy()
     known = a != color(mask_color)
     if known.all():
         raise ValueError(f"no cell of colour {mask_color} to fill")
-    h, w = a.shape
-    useful = []
-    for rr, cc in _maps(h, w):
-        if _consistent(a, known, rr, cc):
-            useful.append((rr, cc))
+    num_known = int(known.sum())
+    useful = [m for m in _flat_maps(*g.shape) if _consistent(a, known, m, num_known)]
     for _ in range(4):  # symmetries compose: repeat until nothing changes
         before = int(known.sum())
-        for rr, cc in useful:
-            inside = (rr >= 0) & (rr < h) & (cc >= 0) & (cc < w)
-            src = np.where(inside, rr, 0), np.where(inside, cc, 0)
+        for inside, src, _ in useful:
             fill = ~known & inside & known[src]
-            a[fill] = a[src][fill]
+            a[fill] = a[src[fill]]
             known |= fill
         if known.all() or known.sum() == before:
             break
     if not known.all():
         raise ValueError("the grid's symmetries do not determine every masked cell")
-    return make(a, g.background)
+    return make(a.reshape(g.shape), g.background)
 
 
 def masked_patch(g: Grid, mask_color: int) -> Grid:
