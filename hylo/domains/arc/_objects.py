@@ -343,6 +343,61 @@ def move_in_grid(g: Grid, o: Obj, d: str, n: int) -> Grid:
     return paint_obj(erase_obj(g, o), move_obj(d, n, o))
 
 
+def _toward(cells: tuple[Array, Array], box: tuple[int, int, int, int]) -> tuple[int, int]:
+    """The unit step from ``cells`` towards ``box`` (top, bottom, left, right, inclusive):
+    along a row or column when they share one, else along a diagonal."""
+    rows, cols = cells
+    t, b, lft, r = box
+    dy = 0 if rows.max() >= t and rows.min() <= b else (1 if rows.max() < t else -1)
+    dx = 0 if cols.max() >= lft and cols.min() <= r else (1 if cols.max() < lft else -1)
+    return dy, dx
+
+
+def _attract(g: Grid, c: int, max_steps: int) -> Grid:
+    """Every object not of colour ``c`` (8-connected, any colours) moves straight towards
+    the cells of ``c``, at most ``max_steps`` cells: it stops when it touches them side
+    by side, when its next step would overlap a cell already placed, or at the edge."""
+    a, bg = g.array, g.background
+    anchor = a == color(c)
+    if not anchor.any():
+        raise ValueError(f"no cell of colour {c} to move towards")
+    labels, n = ndimage.label((a != bg) & ~anchor, structure=_EIGHT)
+    if n == 0:
+        raise ValueError(f"nothing but colour {c} to move")
+    rows, cols = np.nonzero(anchor)
+    box = (int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max()))
+    touching = ndimage.binary_dilation(anchor, structure=_FOUR) & ~anchor
+    placed = anchor.copy()
+    out = np.where(anchor, a, bg)
+    h, w = a.shape
+    for i in range(1, n + 1):
+        cells = np.nonzero(labels == i)
+        dy, dx = _toward(cells, box)
+        if (dy, dx) == (0, 0):
+            raise ValueError("an object overlaps the box it should move towards")
+        rr, cc = cells
+        for _ in range(max_steps):
+            nr, nc = rr + dy, cc + dx
+            if touching[rr, cc].any() or nr.min() < 0 or nc.min() < 0:
+                break
+            if nr.max() >= h or nc.max() >= w or placed[nr, nc].any():
+                break
+            rr, cc = nr, nc
+        out[rr, cc] = a[cells]
+        placed[rr, cc] = True
+    return make(out, bg)
+
+
+def gravitate(g: Grid, c: int) -> Grid:
+    """Every other object moves towards colour ``c`` until it touches it."""
+    return _attract(g, c, MAX_SIDE)
+
+
+def step_toward(g: Grid, c: int) -> Grid:
+    """Every other object moves one cell towards colour ``c`` (unless it touches it)."""
+    return _attract(g, c, 1)
+
+
 def fill_boxes(g: Grid, objs: list[Obj], c: int) -> Grid:
     """Background cells inside each object's bounding box get colour ``c``."""
     a, b = g.array.copy(), g.background
@@ -487,6 +542,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
     prim("recolor-in", "grid -> list(obj) -> color -> grid", recolor_in, "objects' cells get c"),
     prim("keep-objs", "grid -> list(obj) -> grid", keep_objs, "erase all but the objects"),
     prim("move-in-grid", "grid -> obj -> dir -> int -> grid", move_in_grid, "move an object in g"),
+    prim("gravitate", "grid -> color -> grid", gravitate, "objects move to touch colour c"),
+    prim("step-toward", "grid -> color -> grid", step_toward, "objects step once towards c"),
     prim(
         "fill-boxes",
         "grid -> list(obj) -> color -> grid",

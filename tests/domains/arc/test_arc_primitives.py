@@ -113,6 +113,18 @@ CASES: list[tuple[str, str, Any]] = [
         "110/200/000",
         G("110/020/000"),
     ),
+    # the 1 moves down its column, the 3 and the 4 along diagonals, until each touches
+    # the 2s or would overlap what is already placed
+    (
+        "(lam (gravitate $0 c2))",
+        "01000/00000/00003/02200/00000/00004",
+        G("00000/00000/01000/02230/00040/00000"),
+    ),
+    (
+        "(lam (step-toward $0 c2))",
+        "01000/00000/00003/02200/00000/00004",
+        G("00000/01000/00000/02230/00040/00000"),
+    ),
     ("(lam (fill-boxes $0 (objects $0) c5))", "1010/0110/0000", G("1510/0110/0000")),
     ("(lam (outline-objs $0 (objects $0) c2))", "000/010/000", G("222/212/222")),
     ("(lam (frame-objs $0 (objects $0) c2))", "0000/0100/0000", G("2220/2120/2220")),
@@ -350,6 +362,9 @@ FAILURES: list[tuple[str, tuple[Any, ...], str]] = [
     ),
     ("move-until-touch", (G("1"), Obj(np.array([[1]])), Obj(np.array([[1]]))), "overlap"),
     ("sym-complete", (G("0000/0120/0000"),), "no symmetry adds"),
+    ("gravitate", (G("0100"), 2), "no cell of colour 2"),
+    ("gravitate", (G("0202"), 2), "nothing but colour 2"),
+    ("step-toward", (G("212/000"), 2), "overlaps the box"),
 ]
 
 
