@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import ndimage  # type: ignore[import-untyped]
 
 from hylo.domains.arc._geometry import step
@@ -343,7 +344,7 @@ def move_in_grid(g: Grid, o: Obj, d: str, n: int) -> Grid:
     return paint_obj(erase_obj(g, o), move_obj(d, n, o))
 
 
-def _toward(cells: tuple[Array, Array], box: tuple[int, int, int, int]) -> tuple[int, int]:
+def _toward(cells: tuple[NDArray[np.intp], ...], box: tuple[int, int, int, int]) -> tuple[int, int]:
     """The unit step from ``cells`` towards ``box`` (top, bottom, left, right, inclusive):
     along a row or column when they share one, else along a diagonal."""
     rows, cols = cells
