@@ -118,7 +118,13 @@ def split_sep(g: Grid) -> list[Grid]:
 
 
 def _pair_bg(a: Grid, b: Grid) -> int:
+    """The background the two grids share; else their most common colour together.
+
+    (Two halves of one grid share its background even when one of them holds more of
+    another colour: 99b1bc43's lower half is mostly red.)"""
     _same_shape(a, b)
+    if a.background == b.background:
+        return a.background
     counts = np.bincount(a.array.ravel(), minlength=NUM_COLORS)
     counts += np.bincount(b.array.ravel(), minlength=NUM_COLORS)
     return int(counts.argmax())

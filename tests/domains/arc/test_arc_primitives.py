@@ -473,3 +473,10 @@ def test_vectorised_lines_match_naive_loops(g: Grid) -> None:
     assert call("extend", g, "down").array.tolist() == _naive_rays_down(a, b).tolist()
     up = _naive_rays_down(a[::-1], b)[::-1]
     assert call("extend", g, "up").array.tolist() == up.tolist()
+
+
+def test_cellwise_logic_keeps_the_background_both_halves_share() -> None:
+    # 99b1bc43: the lower half is mostly red, yet red is foreground on the task's black.
+    g = G("110/011/444/222/202").with_background(0)
+    out = run("(lam (cell-xor (top-half $0) (bottom-half $0) c3))", g)
+    assert out == G("003/330") and out.background == 0
