@@ -56,7 +56,7 @@ from hylo.reports.benchmark import (
 from hylo.search import Grammar
 from hylo.search import solve as search_solve
 from hylo.search.base import Candidate, ProgressCallback, SearchResult
-from hylo.search.batch import solve_to_outcome
+from hylo.search.batch import code_version, solve_to_outcome
 
 app = typer.Typer(
     name="hylo",
@@ -510,6 +510,13 @@ def _earlier_report(json_out: Path | None, resume: bool) -> BenchmarkReport | No
     except (OSError, ValueError, TypeError, KeyError) as exc:
         fail(f"cannot resume from {str(json_out)!r}: not a hylo benchmark report ({exc})")
     stderr.print(f"resuming: {len(earlier)} task(s) already done in {json_out}")
+    codes = earlier.metadata.get("code", [None])
+    if (current := code_version()) not in codes:
+        stderr.print(
+            f"[yellow]warning:[/] the report's tasks were run by hylo code {codes}, this is "
+            f"{current}: its figures will mix versions (its metadata lists them all; start "
+            "a new report to measure one version)"
+        )
     return earlier
 
 

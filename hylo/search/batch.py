@@ -27,12 +27,14 @@ dicts; programs come back as text.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import multiprocessing
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -591,9 +593,10 @@ def run_benchmark(
             timeout_s=timeout_s,
             workers=n_workers,
             wall_seconds=earlier_s + time.perf_counter() - start,
-            metadata=_metadata(),
+            metadata=metadata,
         )
 
+    metadata = _metadata(resume)
     callbacks = [on_result] if on_result is not None else []
     with _progress_bar(len(todo), enabled=progress) as show_progress:
         notify = _fan_out([*callbacks, show_progress])
@@ -650,13 +653,39 @@ def _fan_out(callbacks: Sequence[OnResult]) -> OnResult:
     return notify
 
 
-def _metadata() -> dict[str, Any]:
+@functools.cache
+def code_version() -> str | None:
+    """The git commit of the running hylo (``+dirty`` with uncommitted changes), or
+    ``None`` outside a git checkout (an installed wheel): which code a figure came from."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+        changes = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", "--", "."],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{commit}+dirty" if changes else commit or None
+
+
+def _metadata(earlier: BenchmarkReport | None = None) -> dict[str, Any]:
+    """Where and with what the run ran; ``code`` lists every version of hylo whose
+    outcomes the report holds (more than one when a run was resumed with other code)."""
     import platform
 
     from hylo import __version__
 
+    # A report from before versions were recorded: its code is unknown (None).
+    codes = list(earlier.metadata.get("code", [None])) if earlier is not None else []
+    if (current := code_version()) not in codes:
+        codes.append(current)
     return {
         "hylo": __version__,
+        "code": codes,
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),

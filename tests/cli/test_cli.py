@@ -198,10 +198,15 @@ def test_bench_resume_goes_on_with_the_report(tmp_path: Path) -> None:
     fresh = runner.invoke(app, args)
     assert fresh.exit_code == 0, fresh.output
     assert "starting the run from the first task" in fresh.stderr
+    assert "warning" not in fresh.stderr
     write(suite / "sum.json", SUM)
+    first = json.loads(out.read_text(encoding="utf-8"))
+    first["metadata"]["code"] = ["0123456789ab"]  # as if another version had run it
+    out.write_text(json.dumps(first), encoding="utf-8")
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
     assert "resuming: 1 task(s) already done" in again.stderr
+    assert "will mix versions" in again.stderr
     assert "[1/1] sum:" in again.stderr  # only the new task ran
     data = json.loads(out.read_text(encoding="utf-8"))
     assert [t["name"] for t in data["tasks"]] == ["length", "sum"]

@@ -20,6 +20,7 @@ from hylo.reports.benchmark import (
     solve_to_outcome,
 )
 from hylo.search import batch as benchmark
+from hylo.search.batch import code_version
 
 TOP_LEVEL = {"summary", "tasks"}
 SUMMARY = {
@@ -210,6 +211,19 @@ def test_checkpoint_then_resume_solves_only_the_rest(tmp_path, workers: int) -> 
     assert report.wall_seconds > first.wall_seconds
     assert BenchmarkReport.load(path).outcomes == report.outcomes
     assert not (tmp_path / "run.json.partial").exists()
+
+
+def test_a_report_names_the_code_of_every_outcome_it_holds() -> None:
+    fresh = run_benchmark([length_task("a")], timeout_s=5.0, workers=0)
+    assert fresh.metadata["code"] == [code_version()]
+    other = BenchmarkReport(
+        outcomes=fresh.outcomes, timeout_s=5.0, metadata={"code": ["0123456789ab"]}
+    )
+    both = run_benchmark([length_task("a"), length_task("b")], 5.0, workers=0, resume=other)
+    assert both.metadata["code"] == ["0123456789ab", code_version()]
+    unknown = BenchmarkReport(outcomes=fresh.outcomes, timeout_s=5.0)  # before versions
+    resumed = run_benchmark([length_task("a")], timeout_s=5.0, workers=0, resume=unknown)
+    assert resumed.metadata["code"] == [None, code_version()]
 
 
 def test_checkpoint_is_written_after_every_task(tmp_path) -> None:
