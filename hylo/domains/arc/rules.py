@@ -439,15 +439,14 @@ def rule_completion(
         return None
     if all(c == t for c, t in pairs):
         return None
-    for kind in FEATURES:
+    # Every key is a coarsening of the colour and all features together: where those
+    # do not decide each target no table can, and one check replaces them all (most
+    # candidates a search offers are such).
+    if not _determined(pairs):
+        return None
+    for kind in (*FEATURES, *PAIRS):
         if found := _fitting(kind, pairs, tests):
             return found
-    # Pairs only where some finer key could do: when the colour and every feature
-    # together decide each target (one check instead of dozens of failed tables).
-    if _determined(pairs):
-        for kind in PAIRS:
-            if found := _fitting(kind, pairs, tests):
-                return found
     return None
 
 
@@ -469,11 +468,21 @@ def _fitting(
 
 def _determined(pairs: Sequence[tuple[Grid, Grid]]) -> bool:
     """Whether each cell's target is a function of its colour and all its features."""
-    rows = np.concatenate(
-        [
-            np.stack([a.array.ravel(), *(feature(k, a).ravel() for k in FEATURES)], 1)
-            for a, _ in pairs
-        ]
-    )
-    _, keys = np.unique(rows, axis=0, return_inverse=True)
-    return _key_targets(keys.ravel().astype(np.int64), pairs) is not None
+    # One 64-bit hash per cell of (colour, features) instead of a row-wise unique, which
+    # sorts whole rows; a collision (odds ~cells²/2⁶⁴) could only hide a rule.
+    keys = np.concatenate([_all_features_hash(a) for a, _ in pairs])
+    _, index = np.unique(keys, return_inverse=True)
+    return _key_targets(index.ravel().astype(np.int64), pairs) is not None
+
+
+_HASH_MULTIPLIERS = np.random.default_rng(0).integers(
+    1, 2**63, size=len(FEATURES) + 1, dtype=np.uint64
+) | np.uint64(1)
+
+
+def _all_features_hash(g: Grid) -> NDArray[np.uint64]:
+    h: NDArray[np.uint64] = g.array.ravel().astype(np.uint64) * _HASH_MULTIPLIERS[0]
+    for i, kind in enumerate(FEATURES, start=1):
+        h ^= (feature(kind, g).ravel().astype(np.uint64) + np.uint64(i)) * _HASH_MULTIPLIERS[i]
+        h = (h << np.uint64(13)) | (h >> np.uint64(51))  # rotate, so order matters
+    return h

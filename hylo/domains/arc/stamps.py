@@ -70,22 +70,24 @@ def _targets(
 def learn_stamp(pairs: Sequence[tuple[Grid, Grid]]) -> Stamp:
     """Each colour's stamp: the window cells whose background always becomes one
     colour in the targets (possibly empty; check it with :func:`apply_stamp`)."""
-    stamp: Stamp = {}
-    colours = sorted({int(c) for a, _ in pairs for c in np.unique(a.array)})
-    for colour in colours:
-        for cell, offset in _OFFSETS.items():
-            painted: set[int] = set()
-            for a, b in pairs:
-                if colour == a.background:
-                    painted.add(a.background)  # the background paints nothing
-                    break
-                rows, cols = _targets(a.array, colour, offset, a.background)
-                painted.update(np.unique(b.array[rows, cols]).tolist())
-                if len(painted) > 1 or a.background in painted:
-                    break
-            if len(painted) == 1 and (target := painted.pop()) != pairs[0][0].background:
-                stamp[(colour, cell)] = target
-    return stamp
+    painted: dict[tuple[int, int], set[int]] = {}
+    for a, b in pairs:
+        h, w = a.shape
+        bg = a.background
+        # Each cell's neighbour at minus the offset is the marker that would paint it.
+        padded = np.pad(a.array.astype(np.int64), 1, constant_values=-1)
+        target = b.array.astype(np.int64)
+        for cell, (dy, dx) in _OFFSETS.items():
+            marker = padded[1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
+            on = (a.array == bg) & (marker >= 0) & (marker != bg)
+            for key in np.unique(marker[on] * 16 + target[on]).tolist():
+                painted.setdefault((key >> 4, cell), set()).add(key & 15)
+    background = pairs[0][0].background if pairs else -1
+    return {
+        key: colours.pop()
+        for key, colours in sorted(painted.items())
+        if len(colours) == 1 and background not in colours
+    }
 
 
 def apply_stamp(stamp: Stamp, g: Grid) -> Grid:
@@ -138,6 +140,8 @@ def stamp_completion(
     background = pairs[0][0].background
     if any(c.background != background for c, _ in pairs) or all(c == t for c, t in pairs):
         return None
+    if any(((c.array != t.array) & (c.array != background)).any() for c, t in pairs):
+        return None  # a stamp only paints background: a changed shape is not its work
     stamp = learn_stamp(pairs)
     if not stamp or not all(apply_stamp(stamp, c) == t for c, t in pairs):
         return None
