@@ -31,6 +31,12 @@ _GRID_OP = parse_type("grid -> color -> color -> grid")
 _COLOR = parse_type("color")
 
 
+def learned_step(primitive: Primitive) -> Completion:
+    """The completion that applies one learned ``grid -> grid`` table (a rule, a stamp)."""
+    run: Callable[[Any], Any] = primitive.fn
+    return (lambda program: apply_to(primitive, program)), run
+
+
 def color_map_completion(
     candidates: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any] = ()
 ) -> Completion | None:

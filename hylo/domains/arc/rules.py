@@ -77,11 +77,11 @@ from numpy.typing import NDArray
 from scipy import ndimage  # type: ignore[import-untyped]
 
 from hylo.domains.arc._util import make
+from hylo.domains.arc.finish import Completion, learned_step
 from hylo.domains.arc.grid import Grid
-from hylo.lang.program import Primitive, Program, apply_to
+from hylo.lang.program import Primitive
 from hylo.lang.types import parse_type
 
-Completion = tuple[Callable[[Program], Program], Callable[[Any], Any]]
 Table = dict[tuple[int, int], int]
 
 PREFIX = "rule-"
@@ -462,8 +462,7 @@ def _fitting(
         return None
     primitive = resolve_rule(rule_name(kind, table))
     assert primitive is not None  # its own name always resolves
-    run: Callable[[Any], Any] = primitive.fn
-    return (lambda program, p=primitive: apply_to(p, program)), run
+    return learned_step(primitive)
 
 
 def _determined(pairs: Sequence[tuple[Grid, Grid]]) -> bool:

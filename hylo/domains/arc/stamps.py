@@ -33,18 +33,18 @@ reads "every cell of colour 2 paints 4 on its four diagonal neighbours".
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hylo.domains.arc._util import make
+from hylo.domains.arc.finish import Completion, learned_step
 from hylo.domains.arc.grid import Grid
-from hylo.lang.program import Primitive, Program, apply_to
+from hylo.lang.program import Primitive
 from hylo.lang.types import parse_type
 
-Completion = tuple[Callable[[Program], Program], Callable[[Any], Any]]
 Stamp = dict[tuple[int, int], int]
 """``(marker colour, window cell 0-8)`` → the colour painted there."""
 
@@ -150,5 +150,4 @@ def stamp_completion(
         return None
     primitive = resolve_stamp(stamp_name(stamp))
     assert primitive is not None  # its own name always resolves
-    run: Callable[[Any], Any] = primitive.fn
-    return (lambda program, p=primitive: apply_to(p, program)), run
+    return learned_step(primitive)
