@@ -108,11 +108,11 @@ def default_grammar(task: Task) -> Grammar:
 
 
 SEARCH_LIMITS = Limits(max_steps=10_000, timeout_s=0.1, max_length=100)
-GRID_LIMITS = Limits(max_steps=10_000, timeout_s=0.5, max_length=1_000)
-"""Per-call limits for grid search: lists of objects and cells are longer than list tasks'."""
 """Per-call limits while searching: list tasks have short lists and small numbers,
 so a candidate that needs more is almost surely looping, and failing it fast keeps
 the search moving."""
+GRID_LIMITS = Limits(max_steps=10_000, timeout_s=0.5, max_length=1_000)
+"""Per-call limits for grid search: lists of objects and cells are longer than list tasks'."""
 
 
 class EnumerativeSynthesizer(BaseSynthesizer):
