@@ -98,5 +98,5 @@ def solve(
         )
     if grammar is None:
         dom = get_domain(domain) if isinstance(domain, str) else domain
-        grammar = Grammar.uniform(dom.primitives)
+        grammar = Grammar.uniform(dom.primitives, dom.log_variable)
     return solve_task(task, grammar, timeout_s=timeout_s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -53,12 +54,16 @@ class Domain:
     primitives on demand: values a finishing step learns from a task's examples
     (ARC's neighbourhood rules). Programs may contain them; the search never proposes
     them, since a grammar is built from ``primitives`` alone.
+
+    ``log_variable`` is the log-weight of the variables (a task's inputs) in the
+    domain's default grammar, where every primitive weighs 0.
     """
 
     name: str
     primitives: tuple[Primitive, ...]
     description: str = ""
     resolve: Resolver | None = None
+    log_variable: float = 0.0
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -92,16 +97,13 @@ class Domain:
         extra_t = tuple(extra)
         names = {p.name for p in extra_t}
         kept = tuple(p for p in self.primitives if p.name not in names)
-        return Domain(name or self.name, kept + extra_t, self.description, self.resolve)
+        return dataclasses.replace(self, name=name or self.name, primitives=kept + extra_t)
 
     def without(self, *names: str) -> Domain:
         """A new domain without the named primitives."""
         missing = set(names) - {p.name for p in self.primitives}
         if missing:
             raise KeyError(f"domain {self.name!r} has no primitive(s) {sorted(missing)}")
-        return Domain(
-            self.name,
-            tuple(p for p in self.primitives if p.name not in names),
-            self.description,
-            self.resolve,
+        return dataclasses.replace(
+            self, primitives=tuple(p for p in self.primitives if p.name not in names)
         )

@@ -82,7 +82,7 @@ def _namespace(
 def _grammar(spec: LibrarySpec) -> Grammar:
     productions = list(_namespace(spec.domain, spec.inventions).values())
     if spec.weights is None:
-        return Grammar.uniform(productions)
+        return Grammar.uniform(productions, get_domain(spec.domain).log_variable)
     weights = dict(spec.weights)
     # Productions the weights do not mention (none, normally) get the mean weight.
     default = sum(weights.values()) / len(weights) if weights else 0.0

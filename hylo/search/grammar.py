@@ -103,9 +103,12 @@ class Grammar:
             raise ValueError(f"grammar has duplicate productions: {dup}")
 
     @classmethod
-    def uniform(cls, primitives: Iterable[Primitive | Invented]) -> Grammar:
-        """Every production and the variables equally likely (the default)."""
-        return cls(((0.0, p) for p in primitives), 0.0)
+    def uniform(
+        cls, primitives: Iterable[Primitive | Invented], log_variable: float = 0.0
+    ) -> Grammar:
+        """Every production equally likely, and the variables as likely (the default) or
+        weighted by ``log_variable``."""
+        return cls(((0.0, p) for p in primitives), log_variable)
 
     @property
     def primitives(self) -> tuple[Primitive | Invented, ...]:

@@ -103,8 +103,10 @@ class BaseSynthesizer(ABC):
 
 
 def default_grammar(task: Task) -> Grammar:
-    """Uniform grammar over the primitives of the task's domain (``lists`` if unset)."""
-    return Grammar.uniform(get_domain(task.domain or "lists").primitives)
+    """Uniform grammar over the primitives of the task's domain (``lists`` if unset),
+    with the domain's weight for variables."""
+    domain = get_domain(task.domain or "lists")
+    return Grammar.uniform(domain.primitives, domain.log_variable)
 
 
 SEARCH_LIMITS = Limits(max_steps=10_000, timeout_s=0.1, max_length=100)

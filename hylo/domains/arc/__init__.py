@@ -21,6 +21,8 @@ Grid(2x2: 22/22)
 
 from __future__ import annotations
 
+import math
+
 from hylo.domains.arc import _color, _compose, _fill, _geometry, _logic, _objects, _symmetry
 from hylo.domains.arc.colormap import apply_color_map, learned_color_map
 from hylo.domains.arc.grid import Grid, Obj
@@ -69,5 +71,10 @@ ARC = Domain(
     PRIMITIVES,
     "ARC grids: geometry, colours, objects, composition, filling, symmetry, counting.",
     resolve=resolve_learned,  # rules and stamps learned from a task's examples
+    # A grid leaf is the input about as often as any of the ~90 grid transformations
+    # together (P ~ 1/2, not 1/90): binary steps on the input such as
+    # (cell-xor (top-half $0) (bottom-half $0) c3) are not charged twice for their leaves.
+    # Training split, 2 s: 122 -> 127 right.
+    log_variable=math.log(90),
 )
 """The ARC domain (``get_domain("arc")``)."""
