@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import inspect
 import math
@@ -443,6 +444,7 @@ class NeuralSynthesizer:
         pool: list[_Scored] = []
         grammar = self.grammar()
         bits = math.log(len(grammar))  # nats per program leaf under a uniform grammar
+        reuse = _reuse_nats(grammar)
         trained = 0
         for k, p in enumerate(propose_programs(task.request, grammar, self.max_modules)):
             # Candidates with only frozen library modules cost an evaluation, not a
@@ -455,7 +457,7 @@ class NeuralSynthesizer:
                 continue  # the training budget is spent; library reuse is still looked at
             record, modules = self._try(p, train, val, data, screen)
             if record is not None:
-                record.prior = size(p) * bits
+                record.prior = size(p) * bits + sum(reuse.get(n, 0.0) for n in module_names(p))
                 trained += record.trained
                 pool.append((record, p, modules))
         if not pool:
@@ -486,7 +488,11 @@ class NeuralSynthesizer:
             record.seconds += r.seconds
             if n_val < _CROSS_VALIDATE_BELOW and len(finalists) > 1:
                 self._cross_validate(record, p, data, full)
-        best = min(_comparable(pool), key=lambda c: c[0].score(n_val))
+        comparable = _comparable(pool)
+        # Cross-validated and frozen candidates were scored on every example: their
+        # evidence is that of all of them, weighed against the prior at that count.
+        n_scored = len(data) if comparable is not pool else n_val
+        best = min(comparable, key=lambda c: c[0].score(n_scored))
         if best[0].refit_epochs is not None:
             best = (best[0], best[1], self._refit(*best, data))
         self.stats_.candidates = [c[0] for c in pool]
@@ -633,6 +639,25 @@ class NeuralSynthesizer:
         for name in renamed.values():
             self.modules_[name].requires_grad_(False)
         return self.program_
+
+
+def _reuse_nats(grammar: Grammar) -> dict[str, float]:
+    """Extra description length of each library-module production: ``log V``, where
+    ``V`` is the number of library variants offered for its template.
+
+    A uniform grammar charges a module one leaf whether it is fresh or one of many
+    library variants (frozen, fine-tuned, on a trunk); a prior that first picks fresh
+    or reused and then which variant charges the variant ``log V`` more. On a handful
+    of examples a variant then has to fit better by that much to win, not by the
+    noise of a few held-out lists; a frozen module that knows the task does.
+    """
+    refs = [ModuleRef.parse(p.name) for p in grammar.primitives if ModuleRef.is_module_name(p.name)]
+    variants = collections.Counter(r.template for r in refs if r.artifact is not None)
+    return {
+        r.name: math.log(variants[r.template])
+        for r in refs
+        if r.artifact is not None and variants[r.template] > 1
+    }
 
 
 def _comparable(pool: list[_Scored]) -> list[_Scored]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,12 @@ from hylo.domains.digits import DIGITS
 from hylo.domains.task import Task, make_task
 from hylo.lang import Evaluator, HyloError, ParseError, infer, parse, parse_type, show, show_type
 from hylo.library import open_library
+from hylo.search.grammar import Grammar
 from hylo.search.neural import (
     CandidateRecord,
     NeuralSynthesizer,
     _comparable,
+    _reuse_nats,
     canonical,
     module_productions,
     propose_programs,
@@ -431,3 +434,16 @@ def test_a_screened_candidate_never_beats_cross_validated_finalists() -> None:
     frozen = scored("(lam (count nn:pred@1 $0))", False, 2.0, refit=None)
     assert _comparable([finalist, screened, frozen]) == [finalist, frozen]
     assert _comparable([screened, frozen]) == [screened, frozen]  # no cross-validation
+
+
+def test_a_library_variant_costs_the_log_of_the_variants_offered(tmp_path: Path) -> None:
+    with open_library(tmp_path / "lib.db", domain="digits") as store:
+        library = ModuleLibrary(store)
+        a = library.save(NeuralModule(ModuleSpec("pred", 64, (8,))), "a", {})
+        b = library.save(NeuralModule(ModuleSpec("pred", 64, (8,))), "b", {})
+        grammar = Grammar.uniform(module_productions(("pred",), library, image_size=64))
+        nats = _reuse_nats(grammar)
+    variants = [p.name for p in grammar.primitives if ModuleRef.parse(p.name).artifact]
+    assert len(variants) == 6  # frozen, fine-tuned and trunk of each of two modules
+    assert f"nn:pred@{a}" in variants and f"nn:pred#4^{b}" in variants
+    assert nats == {name: pytest.approx(math.log(6)) for name in variants}  # fresh: free
