@@ -488,11 +488,11 @@ class NeuralSynthesizer:
             record.seconds += r.seconds
             if n_val < _CROSS_VALIDATE_BELOW and len(finalists) > 1:
                 self._cross_validate(record, p, data, full)
-        comparable = _comparable(pool)
         # Cross-validated and frozen candidates were scored on every example: their
         # evidence is that of all of them, weighed against the prior at that count.
-        n_scored = len(data) if comparable is not pool else n_val
-        best = min(comparable, key=lambda c: c[0].score(n_scored))
+        cross_validated = any(c[0].refit_epochs is not None for c in pool)
+        n_scored = len(data) if cross_validated else n_val
+        best = min(_comparable(pool), key=lambda c: c[0].score(n_scored))
         if best[0].refit_epochs is not None:
             best = (best[0], best[1], self._refit(*best, data))
         self.stats_.candidates = [c[0] for c in pool]

@@ -98,12 +98,18 @@ def _windows(arr: NDArray[Any], pad: int) -> NDArray[Any]:
     return np.lib.stride_tricks.sliding_window_view(padded, (3, 3))
 
 
-def _sides(g: Grid) -> NDArray[np.int64]:
+def _foreground_bits(g: Grid, places: Sequence[tuple[int, int]]) -> NDArray[np.int64]:
+    """Per cell, bit ``i`` set when the neighbour at ``places[i]`` (3×3 window) is
+    foreground."""
     fg = _windows(g.array, g.background) != g.background
     out = np.zeros(g.shape, dtype=np.int64)
-    for i, (r, c) in enumerate(_SIDES):
+    for i, (r, c) in enumerate(places):
         out |= fg[:, :, r, c].astype(np.int64) << i
     return out
+
+
+def _sides(g: Grid) -> NDArray[np.int64]:
+    return _foreground_bits(g, _SIDES)
 
 
 def _count(g: Grid) -> NDArray[np.int64]:
@@ -278,11 +284,7 @@ def _region(g: Grid) -> NDArray[np.int64]:
 
 
 def _window(g: Grid) -> NDArray[np.int64]:
-    fg = _windows(g.array, g.background) != g.background
-    out = np.zeros(g.shape, dtype=np.int64)
-    for i, (r, c) in enumerate(_EIGHT):
-        out |= fg[:, :, r, c].astype(np.int64) << i
-    return out
+    return _foreground_bits(g, _EIGHT)
 
 
 def _twins(g: Grid) -> NDArray[np.int64]:
