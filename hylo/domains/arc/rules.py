@@ -291,8 +291,7 @@ def _twins(g: Grid) -> NDArray[np.int64]:
     """1 on objects whose shape no other object has, 2 on the others."""
     labels, sizes, _, _ = _objects(g, g.background)
     boxes = ndimage.find_objects(labels)
-    shapes = [(box, (labels[box] == i).tobytes()) for i, box in enumerate(boxes, start=1)]
-    keys = [(labels[box].shape, mask) for box, mask in shapes]
+    keys = [(labels[b].shape, (labels[b] == i).tobytes()) for i, b in enumerate(boxes, start=1)]
     counts = collections.Counter(keys)
     per_object = np.zeros(len(sizes), dtype=np.int64)
     per_object[1:] = [1 if counts[k] == 1 else 2 for k in keys]

@@ -54,17 +54,13 @@ _CENTRE = 4
 _OFFSETS = {i: (i // 3 - 1, i % 3 - 1) for i in range(9) if i != _CENTRE}
 
 
-def _targets(
-    a: NDArray[Any], colour: int, offset: tuple[int, int], bg: int
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """The background cells at ``offset`` from the cells of ``colour`` (row, column arrays)."""
-    h, w = a.shape
-    rows, cols = np.nonzero(a == colour)
-    rows, cols = rows + offset[0], cols + offset[1]
-    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-    rows, cols = rows[inside], cols[inside]
-    on_bg = a[rows, cols] == bg
-    return rows[on_bg], cols[on_bg]
+def _markers(g: Grid, cell: int) -> NDArray[np.int64]:
+    """Per cell, the colour of the neighbour that would paint it through window cell
+    ``cell`` (the neighbour at minus that offset; -1 beyond the edge)."""
+    h, w = g.shape
+    dy, dx = _OFFSETS[cell]
+    padded = np.pad(g.array.astype(np.int64), 1, constant_values=-1)
+    return padded[1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
 
 
 def learn_stamp(pairs: Sequence[tuple[Grid, Grid]]) -> Stamp:
@@ -72,14 +68,10 @@ def learn_stamp(pairs: Sequence[tuple[Grid, Grid]]) -> Stamp:
     colour in the targets (possibly empty; check it with :func:`apply_stamp`)."""
     painted: dict[tuple[int, int], set[int]] = {}
     for a, b in pairs:
-        h, w = a.shape
-        bg = a.background
-        # Each cell's neighbour at minus the offset is the marker that would paint it.
-        padded = np.pad(a.array.astype(np.int64), 1, constant_values=-1)
         target = b.array.astype(np.int64)
-        for cell, (dy, dx) in _OFFSETS.items():
-            marker = padded[1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
-            on = (a.array == bg) & (marker >= 0) & (marker != bg)
+        for cell in _OFFSETS:
+            marker = _markers(a, cell)
+            on = (a.array == a.background) & (marker >= 0) & (marker != a.background)
             for key in np.unique(marker[on] * 16 + target[on]).tolist():
                 painted.setdefault((key >> 4, cell), set()).add(key & 15)
     background = pairs[0][0].background if pairs else -1
@@ -92,11 +84,10 @@ def learn_stamp(pairs: Sequence[tuple[Grid, Grid]]) -> Stamp:
 
 def apply_stamp(stamp: Stamp, g: Grid) -> Grid:
     """``g`` with every stamp painted on the background around its colour's cells."""
-    a = g.array
-    out = a.copy()
+    on_bg = g.array == g.background
+    out = g.array.copy()
     for (colour, cell), target in sorted(stamp.items()):
-        rows, cols = _targets(a, colour, _OFFSETS[cell], g.background)
-        out[rows, cols] = target
+        out[on_bg & (_markers(g, cell) == colour)] = target
     return make(out, g.background)
 
 
