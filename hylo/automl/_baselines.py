@@ -25,6 +25,7 @@ from hylo.automl._network import build_network
 from hylo.automl._search import TrialRecord, _pruner, _sampler
 from hylo.automl._train import OutOfTime, Pruned, TrainConfig, train
 from hylo.lang.program import show
+from hylo.train.neural.device import torch_device
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,13 @@ def optuna_mlp_search(
     seed: int = 0,
     epochs: int = 15,
     n_trials: int | None = None,
+    device: str = "auto",
 ) -> SearchResult:
-    """Plain Optuna (``sampler`` = ``"tpe"`` or ``"random"``) over :func:`mlp_architecture`."""
+    """Plain Optuna (``sampler`` = ``"tpe"`` or ``"random"``) over :func:`mlp_architecture`.
+
+    ``device`` is where networks train (see :func:`~hylo.train.neural.device.torch_device`).
+    """
+    where = torch_device(device)
     study = optuna.create_study(
         direction="maximize", sampler=_sampler(sampler, seed), pruner=_pruner("median")
     )
@@ -82,6 +88,7 @@ def optuna_mlp_search(
         wd = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
         batch = trial.suggest_categorical("batch_size", [32, 64, 128])
         net = build_network(parse_architecture(arch), data.input_type, vec_type(data.num_classes))
+        net.to(where)
 
         def report(epoch: int, val: float) -> None:
             spent[0] += 1

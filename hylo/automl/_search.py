@@ -46,6 +46,7 @@ from hylo.automl._network import Network, build_network
 from hylo.automl._train import OutOfTime, Pruned, TrainConfig, train
 from hylo.lang.errors import HyloError
 from hylo.lang.program import show
+from hylo.train.neural.device import torch_device
 
 SAMPLERS = ("tpe", "cmaes", "random")
 PRUNERS = ("median", "halving", "none")
@@ -193,6 +194,8 @@ class AutoML:
         keep: checkpoints kept (the best trials, which can still be parents).
         workers: worker processes sharing the study (needs a storage path or URL).
         seed: random seed.
+        device: where networks train: ``"auto"`` (a CUDA GPU when torch sees one,
+            or ``$HYLO_DEVICE``), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
 
     Attributes set by :meth:`fit`: ``best_`` (:class:`TrialRecord`), ``network_`` (its
     torch module), ``history_`` (one entry per finished trial), ``study_``.
@@ -218,6 +221,7 @@ class AutoML:
     keep: int = 4
     workers: int = 1
     seed: int = 0
+    device: str = "auto"
     checkpoint_dir: str | None = None
     on_trial: Callable[[TrialRecord, TrialRecord], None] | None = field(default=None, repr=False)
 
@@ -262,6 +266,7 @@ class AutoML:
     def _validate(self) -> None:
         _sampler(self.sampler, 0)
         _pruner(self.pruner)
+        torch_device(self.device)
         if self.budget_s <= 0 or (self.n_trials is not None and self.n_trials < 1):
             raise ValueError(
                 f"budget_s must be > 0 and n_trials >= 1, got {self.budget_s}, {self.n_trials}"
@@ -425,6 +430,7 @@ class _Worker:
         self.rng = np.random.default_rng([config.seed, index])
         self.deadline = start + config.budget_s
         self.best: TrialRecord | None = None
+        self.device = torch_device(config.device)
 
     def run(self) -> None:
         while time.time() < self.deadline and not self._enough():
@@ -462,7 +468,7 @@ class _Worker:
                 raise Pruned
 
         try:
-            fit = train(net, self.data, config, report)
+            fit = train(net.to(self.device), self.data, config, report)
         except Pruned:
             trial.set_user_attr("epochs", done[0])
             self.study.tell(trial, state=TrialState.PRUNED)

@@ -12,7 +12,6 @@ True
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,17 +52,26 @@ class FitResult:
     state: dict[str, torch.Tensor]
 
 
+def _device(net: nn.Module) -> torch.device:
+    return next(iter(net.parameters()), torch.empty(0)).device
+
+
 def accuracy(net: nn.Module, x: np.ndarray, y: np.ndarray, batch: int = 1024) -> float:
-    """Fraction of ``x`` that ``net`` classifies as ``y`` (evaluation mode)."""
+    """Fraction of ``x`` that ``net`` classifies as ``y`` (evaluation mode, on ``net``'s device)."""
     was_training = net.training
     net.eval()
-    correct = 0
+    device, correct = _device(net), torch.zeros((), dtype=torch.long)
     with torch.no_grad():
         for i in range(0, len(x), batch):
-            out = net(torch.from_numpy(x[i : i + batch]))
-            correct += int((out.argmax(dim=1).numpy() == y[i : i + batch]).sum())
+            out = net(torch.from_numpy(x[i : i + batch]).to(device))
+            correct += (out.argmax(dim=1).cpu() == torch.from_numpy(y[i : i + batch])).sum()
     net.train(was_training)
-    return correct / max(1, len(x))
+    return int(correct) / max(1, len(x))
+
+
+def _cpu_state(net: nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of the weights on the CPU, where checkpoints and mutations expect them."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
 
 
 def train(
@@ -74,6 +82,9 @@ def train(
 ) -> FitResult:
     """Train ``net`` with AdamW and cross-entropy; keep the weights of the best epoch.
 
+    Trains on the device ``net`` is on (move it there first: ``net.to(torch_device())``);
+    the returned ``state`` is on the CPU.
+
     ``on_epoch(epoch, val_accuracy)`` is called after every epoch; it may raise
     :class:`Pruned`, which stops training and propagates, or :class:`OutOfTime`,
     which ends training with the best epoch so far.
@@ -82,12 +93,13 @@ def train(
     rng = np.random.default_rng(config.seed)
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     loss_fn = nn.CrossEntropyLoss()
-    x, y = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
-    best, best_state, curve = -1.0, copy.deepcopy(net.state_dict()), []
+    device = _device(net)
+    x, y = torch.from_numpy(data.x_train).to(device), torch.from_numpy(data.y_train).to(device)
+    best, best_state, curve = -1.0, _cpu_state(net), []
     batch = min(config.batch_size, len(x))
     for epoch in range(config.epochs):
         net.train()
-        order = torch.from_numpy(rng.permutation(len(x)))
+        order = torch.from_numpy(rng.permutation(len(x))).to(device)
         for i in range(0, len(x) - batch + 1, batch):  # full batches: batchnorm needs > 1
             idx = order[i : i + batch]
             opt.zero_grad()
@@ -96,7 +108,7 @@ def train(
         val = accuracy(net, data.x_val, data.y_val)
         curve.append(val)
         if val > best:
-            best, best_state = val, copy.deepcopy(net.state_dict())
+            best, best_state = val, _cpu_state(net)
         if on_epoch is not None:
             try:
                 on_epoch(epoch, val)

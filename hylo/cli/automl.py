@@ -55,6 +55,14 @@ def automl_command(
         Path | None,
         typer.Option("--report", help="PNG of the search history (default: LIBRARY-DATASET.png)."),
     ] = None,
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device",
+            help="Where networks train: auto (a CUDA GPU if torch sees one; $HYLO_DEVICE "
+            "overrides), cpu, cuda or cuda:N.",
+        ),
+    ] = "auto",
 ) -> None:
     """Search architectures (hylo programs) and hyperparameters; keep the best in the library.
 
@@ -92,6 +100,7 @@ def automl_command(
                 warm_start=warm,
                 workers=workers,
                 seed=seed,
+                device=device,
                 on_trial=on_trial,
             )
             try:
