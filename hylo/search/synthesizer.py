@@ -297,13 +297,22 @@ def default_synthesizer(task: Task, *, timeout_s: float, top_k: int) -> BaseSynt
     values, where keeping one program per behaviour prunes the most.
     """
     if task.domain == "arc":
-        from hylo.domains.arc.finish import color_map_completion
-        from hylo.domains.arc.rules import rule_completion
-        from hylo.domains.arc.stamps import stamp_completion
-        from hylo.search.bottom_up import AtMost, BottomUpSynthesizer  # imports this module
+        return _grid_synthesizer(timeout_s, top_k)
+    return EnumerativeSynthesizer(timeout_s=timeout_s, top_k=top_k)
 
+
+def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
+    """Bottom-up over grids, also through the colour-role view where test colours are new."""
+    from hylo.domains.arc import palette
+    from hylo.domains.arc.finish import color_map_completion
+    from hylo.domains.arc.rules import rule_completion
+    from hylo.domains.arc.stamps import stamp_completion
+    from hylo.search.bottom_up import AtMost, BottomUpSynthesizer  # imports this module
+    from hylo.search.views import TaskView, ViewSynthesizer
+
+    def bottom_up(seconds: float) -> BaseSynthesizer:
         return BottomUpSynthesizer(
-            timeout_s=timeout_s,
+            timeout_s=seconds,
             top_k=top_k,
             limits=GRID_LIMITS,
             # A rule or a stamp is a whole table: learned only on the inputs and the values closest
@@ -314,7 +323,11 @@ def default_synthesizer(task: Task, *, timeout_s: float, top_k: int) -> BaseSynt
                 AtMost(stamp_completion, _RULE_CANDIDATES),
             ),
         )
-    return EnumerativeSynthesizer(timeout_s=timeout_s, top_k=top_k)
+
+    roles = TaskView(
+        "colour roles", palette.roles_may_help, palette.normalized_task, palette.lift_normalized
+    )
+    return ViewSynthesizer(bottom_up, (roles,), timeout_s=timeout_s, top_k=top_k)
 
 
 def describe(result: SearchResult) -> str:

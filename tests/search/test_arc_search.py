@@ -15,6 +15,7 @@ from hylo.lang.program import Index, parse, show
 from hylo.search import BottomUpSynthesizer
 from hylo.search.batch import outcome_of, run_benchmark, solve_to_outcome
 from hylo.search.synthesizer import default_synthesizer, solve
+from hylo.search.views import ViewSynthesizer
 
 
 def random_grids(seed: int, n: int, shape: tuple[int, int] = (5, 6)) -> list[np.ndarray]:
@@ -82,7 +83,9 @@ def test_synthetic_grid_tasks_are_solved_and_right_on_the_test(name, f, inputs) 
 def test_arc_tasks_use_the_bottom_up_engine_with_three_predictions() -> None:
     task = task_of("t", lambda g: g, random_grids(5, 3))
     synth = default_synthesizer(task, timeout_s=1, top_k=3)
-    assert isinstance(synth, BottomUpSynthesizer) and synth.top_k == 3
+    assert isinstance(synth, ViewSynthesizer) and synth.top_k == 3
+    inner = synth.make(0.5)  # what searches the task and each view of it
+    assert isinstance(inner, BottomUpSynthesizer) and inner.top_k == 3
 
 
 def test_top_three_predictions_are_distinct_and_scored_per_test_input() -> None:

@@ -26,6 +26,7 @@ import math
 from hylo.domains.arc import _color, _compose, _fill, _geometry, _logic, _objects, _symmetry
 from hylo.domains.arc.colormap import apply_color_map, learned_color_map
 from hylo.domains.arc.grid import Grid, Obj
+from hylo.domains.arc.palette import resolve_palette
 from hylo.domains.arc.rules import resolve_rule
 from hylo.domains.arc.stamps import resolve_stamp
 from hylo.domains.arc.tasks import (
@@ -62,8 +63,9 @@ PRIMITIVES: tuple[Primitive, ...] = (
 
 
 def resolve_learned(name: str) -> Primitive | None:
-    """The learned table a name stands for: a neighbourhood rule or a stamp."""
-    return resolve_rule(name) or resolve_stamp(name)
+    """What a name outside the search's primitives stands for: a learned neighbourhood rule
+    or stamp, or a colour-role step of the palette view."""
+    return resolve_rule(name) or resolve_stamp(name) or resolve_palette(name)
 
 
 ARC = Domain(
