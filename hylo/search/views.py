@@ -77,14 +77,17 @@ class ViewSynthesizer(BaseSynthesizer):
         if not views:
             return self.make(self.timeout_s).search(task, grammar, progress)
         start = time.perf_counter()
-        results, lifted = [], []
+        results: list[SearchResult] = []
+        lifted: list[Candidate] = []
         for view in views:
             budget = self.timeout_s * self.share / len(views)
-            seen = self.make(budget).search(view.transform(task), grammar, progress)
+            report = _after(progress, results, start)
+            seen = self.make(budget).search(view.transform(task), grammar, report)
             results.append(seen)
             lifted += [c for c in (_lifted(c, view, task) for c in seen.candidates) if c]
         spent, done = time.perf_counter() - start, sum(r.stats.programs for r in results)
-        own = self.make(max(0.01, self.timeout_s - spent)).search(task, grammar, progress)
+        own_budget = max(0.01, self.timeout_s - spent)
+        own = self.make(own_budget).search(task, grammar, _after(progress, results, start))
         results.append(own)
         # The task's own candidates were found after the views' work: count it.
         later = [
@@ -92,6 +95,20 @@ class ViewSynthesizer(BaseSynthesizer):
             for c in own.candidates
         ]
         return SearchResult(task, _distinct(_alternate(lifted, later), self.top_k), _sum(results))
+
+
+def _after(
+    progress: ProgressCallback | None, results: Sequence[SearchResult], start: float
+) -> ProgressCallback | None:
+    """``progress`` for the next search, counting the work of those before it."""
+    if progress is None:
+        return None
+    programs, offset = sum(r.stats.programs for r in results), time.perf_counter() - start
+
+    def report(n: int, seconds: float) -> None:
+        progress(programs + n, offset + seconds)
+
+    return report
 
 
 def _lifted(c: Candidate, view: TaskView, task: Task) -> Candidate | None:

@@ -11,7 +11,7 @@ from hylo.domains.task import Example, Task, make_task
 from hylo.lang.program import Abstraction, Index, Program, apply_to, show, substitute
 from hylo.search import EnumerativeSynthesizer
 from hylo.search.views import TaskView, ViewSynthesizer
-from hylo.testing.synthesizers import LIST_TO_INT, known_tasks
+from hylo.testing.synthesizers import LIST_TO_INT, impossible_task, known_tasks
 
 REVERSE = LISTS.namespace["reverse"]
 
@@ -75,3 +75,12 @@ def test_no_applicable_view_is_a_plain_search() -> None:
 def test_the_views_share_must_leave_time_for_both(share: float) -> None:
     with pytest.raises(ValueError, match="share"):
         ViewSynthesizer(lambda t: EnumerativeSynthesizer(timeout_s=t), (), share=share)
+
+
+def test_progress_counts_on_across_the_views_and_the_task() -> None:
+    calls: list[tuple[int, float]] = []
+    views(REVERSED, timeout_s=2.0).search(
+        impossible_task(), progress=lambda n, s: calls.append((n, s))
+    )
+    assert len(calls) > 2
+    assert calls == sorted(calls), "programs and seconds never go back"
