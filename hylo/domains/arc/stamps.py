@@ -120,8 +120,10 @@ def stamp_completion(
 ) -> Completion | None:
     """The stamps that turn every candidate into its target, or ``None``.
 
-    ``None`` too when a grid in ``tests`` (those the program will be run on) holds a
-    colour the candidates lack: what it would paint is unknown, not nothing.
+    A grid in ``tests`` (those the program will be run on) may hold a colour the
+    candidates lack only when some colour they show stamps nothing: stamping is then a
+    property of particular colours, and a colour never seen stamping is taken to stamp
+    nothing. When every colour seen stamps, what a new one would paint is unknown: ``None``.
     """
     pairs = list(zip(candidates, targets, strict=True))
     if not pairs or not all(
@@ -136,8 +138,11 @@ def stamp_completion(
     stamp = learn_stamp(pairs)
     if not stamp or not all(apply_stamp(stamp, c) == t for c, t in pairs):
         return None
+    if not all(isinstance(g, Grid) for g in tests):
+        return None
     seen = {int(v) for c, _ in pairs for v in np.unique(c.array)}
-    if not all(isinstance(g, Grid) and set(np.unique(g.array).tolist()) <= seen for g in tests):
+    quiet = seen - {colour for colour, _ in stamp} - {background}
+    if not quiet and any(set(np.unique(g.array).tolist()) - seen for g in tests):
         return None
     primitive = resolve_stamp(stamp_name(stamp))
     assert primitive is not None  # its own name always resolves

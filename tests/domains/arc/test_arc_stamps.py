@@ -81,8 +81,20 @@ def test_a_stamp_that_does_not_explain_every_change_is_no_completion() -> None:
     assert stamp_completion(grids, grids) is None  # already exact: nothing to finish
 
 
-def test_a_colour_the_pairs_never_showed_makes_the_stamp_unknown() -> None:
+def test_a_new_colour_stamps_nothing_where_some_seen_colour_stamps_nothing() -> None:
     grids = [Grid(markers(s), background=0) for s in range(3)]
+    targets = [Grid(decorate(g.array)) for g in grids]
+    assert stamp_completion(grids, targets, [grids[0]]) is not None
+    # The 8s stamp nothing: stamping belongs to colours, and a 6 never seen is quiet.
+    unseen = Grid(np.where(markers(5) == 8, 6, markers(5)), background=0)
+    completion = stamp_completion(grids, targets, [unseen])
+    assert completion is not None
+    _, run = completion
+    assert run(unseen) == Grid(decorate(unseen.array))
+
+
+def test_a_new_colour_is_unknown_where_every_seen_colour_stamps() -> None:
+    grids = [Grid(np.where(markers(s) == 8, 0, markers(s)), background=0) for s in range(3)]
     targets = [Grid(decorate(g.array)) for g in grids]
     assert stamp_completion(grids, targets, [grids[0]]) is not None
     unseen = Grid(np.where(markers(5) == 8, 6, markers(5)), background=0)
