@@ -1,7 +1,8 @@
 """Colour roles: a task seen with each grid's colours renamed by the part they play.
 
 Many ARC tasks are about roles, not colours: "fill each shape with the colour of
-its marker", where the test grid uses colours no training pair shows. A program
+its marker", where the test grid uses colours no training pair shows, or each pair
+uses colours of its own. A program
 with colour constants (``recolor … c2 c4``) cannot carry over to new colours, but
 the same program on *normalised* grids can: each input grid's colours renamed in
 a fixed order — its background to 0, then the others by how many cells they cover
@@ -40,6 +41,7 @@ __all__ = [
     "lift_normalized",
     "normalize_colors",
     "normalized_task",
+    "own_colors",
     "palette",
     "resolve_palette",
     "restore_colors",
@@ -112,12 +114,24 @@ def shows_new_colors(task: Task) -> bool:
     return any(set(np.unique(e.inputs[0].array).tolist()) - seen for e in task.test)
 
 
+def own_colors(task: Task) -> bool:
+    """Whether no foreground colour is common to every training input: each pair brings
+    its own colours, so what a colour does cannot be its number."""
+    shared: set[int] | None = None
+    for e in task.train:
+        grid = e.inputs[0]
+        fg = set(np.unique(grid.array).tolist()) - {grid.background}
+        shared = fg if shared is None else shared & fg
+    return shared is not None and not shared
+
+
 def roles_may_help(task: Task) -> bool:
-    """Whether to search ``task`` by roles: a test input shows new colours, and renaming
-    changes some grid (else the renamed task is the task itself)."""
+    """Whether to search ``task`` by roles: a test input shows new colours or each pair has
+    its own, and renaming changes some grid (else the renamed task is the task itself)."""
     identity = np.arange(NUM_COLORS)
     grids = [e.inputs[0] for e in (*task.train, *task.test)]
-    return shows_new_colors(task) and any((palette(g) != identity).any() for g in grids)
+    changes = any((palette(g) != identity).any() for g in grids)
+    return changes and (shows_new_colors(task) or own_colors(task))
 
 
 def normalized_task(task: Task) -> Task:

@@ -13,6 +13,7 @@ from hylo.domains.arc.palette import (
     lift_normalized,
     normalize_colors,
     normalized_task,
+    own_colors,
     palette,
     restore_colors,
     roles_may_help,
@@ -58,7 +59,7 @@ def marker_task(colours: list[tuple[int, int]]) -> dict[str, object]:
     return {"train": pairs[:-1], "test": pairs[-1:]}
 
 
-def test_the_view_shows_roles_where_the_test_has_new_colours() -> None:
+def test_the_view_applies_where_colours_are_roles() -> None:
     task = arc_task_from_json(marker_task([(2, 4), (3, 6), (1, 5), (7, 8)]), "markers")
     assert shows_new_colors(task)
     seen = normalized_task(task)
@@ -68,6 +69,10 @@ def test_the_view_shows_roles_where_the_test_has_new_colours() -> None:
         assert set(np.unique(e.output.array)) == {0, 2}
     same = arc_task_from_json(marker_task([(2, 4), (3, 6), (2, 6)]), "old-colours")
     assert not shows_new_colors(same)
+    # No new colour in its test, but no colour common to its training pairs either.
+    assert own_colors(same) and roles_may_help(same)
+    shared = arc_task_from_json(marker_task([(2, 4), (2, 6), (2, 6)]), "shared")
+    assert not own_colors(shared) and not roles_may_help(shared)
     # New colours, but every grid is already in role order: the view would be the task.
     ordered = arc_task_from_json(marker_task([(1, 1), (1, 1), (1, 2)]), "ordered")
     assert shows_new_colors(ordered) and not roles_may_help(ordered)
