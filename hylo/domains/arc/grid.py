@@ -160,6 +160,17 @@ class Grid(_ValueSemantics):
         return self._key
 
     @property
+    def colors(self) -> frozenset[int]:
+        """The colours that occur in the grid.
+
+        >>> sorted(Grid.from_lists([[3, 0, 3]]).colors)
+        [0, 3]
+        """
+        return frozenset(
+            np.flatnonzero(np.bincount(self.array.ravel(), minlength=NUM_COLORS)).tolist()
+        )
+
+    @property
     def background(self) -> int:
         """The background colour: as set, else the most common one (ties: the smaller)."""
         if self._bg is None:

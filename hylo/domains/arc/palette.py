@@ -110,19 +110,15 @@ def shows_new_colors(task: Task) -> bool:
     """Whether a test input has a colour no training grid shows: constants cannot carry over."""
     seen: set[int] = set()
     for e in task.train:
-        seen.update(np.unique(e.inputs[0].array).tolist(), np.unique(e.output.array).tolist())
-    return any(set(np.unique(e.inputs[0].array).tolist()) - seen for e in task.test)
+        seen |= e.inputs[0].colors | e.output.colors
+    return any(e.inputs[0].colors - seen for e in task.test)
 
 
 def own_colors(task: Task) -> bool:
     """Whether no foreground colour is common to every training input: each pair brings
     its own colours, so what a colour does cannot be its number."""
-    shared: set[int] | None = None
-    for e in task.train:
-        grid = e.inputs[0]
-        fg = set(np.unique(grid.array).tolist()) - {grid.background}
-        shared = fg if shared is None else shared & fg
-    return shared is not None and not shared
+    foregrounds = [e.inputs[0].colors - {e.inputs[0].background} for e in task.train]
+    return bool(foregrounds) and not frozenset.intersection(*foregrounds)
 
 
 def roles_may_help(task: Task) -> bool:

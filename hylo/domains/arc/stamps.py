@@ -140,9 +140,9 @@ def stamp_completion(
         return None
     if not all(isinstance(g, Grid) for g in tests):
         return None
-    seen = {int(v) for c, _ in pairs for v in np.unique(c.array)}
+    seen = frozenset().union(*(c.colors for c, _ in pairs))
     quiet = seen - {colour for colour, _ in stamp} - {background}
-    if not quiet and any(set(np.unique(g.array).tolist()) - seen for g in tests):
+    if not quiet and any(g.colors - seen for g in tests):
         return None
     primitive = resolve_stamp(stamp_name(stamp))
     assert primitive is not None  # its own name always resolves
