@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import math
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import hylo.domains.control
-import hylo.domains.numeric
-import hylo.search.policy
 from hylo.domains import get_domain
 from hylo.domains.control import (
     CONTROL_ENVS,
@@ -36,11 +32,6 @@ CARTPOLE = control_domain("CartPole-v1")
 def policy(text: str, env: str = "CartPole-v1", open_: bool = True) -> Program:
     program = parse(text, control_domain(env).namespace)
     return open_constants(program) if open_ else program
-
-
-def test_doctests():
-    for module in (hylo.domains.control, hylo.domains.numeric, hylo.search.policy):
-        assert doctest.testmod(module).failed == 0
 
 
 @pytest.mark.parametrize("name", list(CONTROL_ENVS))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 from collections import Counter
 from pathlib import Path
@@ -10,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from hylo.domains import dreamcoder_format
 from hylo.domains.dreamcoder_format import (
     bundled_list_tasks,
     bundled_split,
@@ -172,7 +170,3 @@ def test_bundled_split_selects_tasks() -> None:
 def test_bundled_split_argument_checked() -> None:
     with pytest.raises(ValueError, match="split must be"):
         bundled_list_tasks("valid")  # type: ignore[arg-type]
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(dreamcoder_format).failed == 0
