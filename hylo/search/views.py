@@ -115,16 +115,14 @@ def _lifted(c: Candidate, view: TaskView, task: Task) -> Candidate | None:
     """``c`` as a candidate of ``task``: lifted, checked on the training pairs, re-predicted."""
     program = view.lift(c.program)
     run = Evaluator(c.limits).function(program)
-    try:
-        if not all(run(*e.inputs) == e.output for e in task.train):
-            return None
-    except HyloError:  # evaluation errors: the lift does not hold on this task
+    if any(_try(run, e.inputs) != e.output for e in task.train):  # the lift does not hold
         return None
     predictions = tuple(_try(run, e.inputs) for e in task.test)
     return replace(c, program=program, predictions=predictions)
 
 
 def _try(run: Callable[..., Any], inputs: tuple[Any, ...]) -> Any:
+    """``run(*inputs)``, or ``None`` where evaluating fails."""
     try:
         return run(*inputs)
     except HyloError:

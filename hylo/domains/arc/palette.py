@@ -52,19 +52,16 @@ __all__ = [
 
 def palette(grid: Grid) -> NDArray[np.int8]:
     """The renaming of ``grid``'s colours: ``palette(g)[c]`` is colour ``c``'s role."""
-    flat = grid.array.ravel()
-    counts = np.bincount(flat, minlength=NUM_COLORS)
-    colors, first_at = np.unique(flat, return_index=True)
-    first = dict(zip(colors.tolist(), first_at.tolist(), strict=True))
-    present = list(first)
+    colors, first, counts = np.unique(grid.array.ravel(), return_index=True, return_counts=True)
     bg = grid.background
-    ranked = sorted(present, key=lambda c: (c != bg, -counts[c], first[c]))
+    order = sorted(range(len(colors)), key=lambda i: (colors[i] != bg, -counts[i], first[i]))
+    ranked = [int(colors[i]) for i in order]
     out = np.full(NUM_COLORS, -1, dtype=np.int8)
     out[ranked] = np.arange(len(ranked))
     # Absent colours keep their number when it is free; those whose number a role
     # took get the numbers the ranked colours left.
     k = len(ranked)
-    absent = [c for c in range(NUM_COLORS) if not counts[c]]
+    absent = [c for c in range(NUM_COLORS) if c not in ranked]
     for c in absent:
         if c >= k:
             out[c] = c
@@ -75,16 +72,18 @@ def palette(grid: Grid) -> NDArray[np.int8]:
     return out
 
 
+def _renamed(grid: Grid, perm: NDArray[np.int8]) -> Grid:
+    return Grid.wrap(perm[grid.array], int(perm[grid.background]))
+
+
 def normalize_colors(grid: Grid) -> Grid:
     """``grid`` with its colours renamed by role (see the module)."""
-    perm = palette(grid)
-    return Grid.wrap(perm[grid.array], int(perm[grid.background]))
+    return _renamed(grid, palette(grid))
 
 
 def restore_colors(source: Grid, grid: Grid) -> Grid:
     """``grid``, whose colours are roles of ``source``, in ``source``'s own colours."""
-    inverse = np.argsort(palette(source)).astype(np.int8)
-    return Grid.wrap(inverse[grid.array], int(inverse[grid.background]))
+    return _renamed(grid, np.argsort(palette(source)).astype(np.int8))
 
 
 NORMALIZE = Primitive(
@@ -138,8 +137,8 @@ def normalized_task(task: Task) -> Task:
         perm = palette(grid)
         out: Any = e.output
         if isinstance(out, Grid):
-            out = Grid.wrap(perm[out.array], int(perm[out.background]))
-        return Example((normalize_colors(grid),), out)
+            out = _renamed(out, perm)
+        return Example((_renamed(grid, perm),), out)
 
     return replace(task, train=tuple(map(norm, task.train)), test=tuple(map(norm, task.test)))
 
