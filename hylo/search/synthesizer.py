@@ -307,6 +307,7 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
     from hylo.domains.arc.finish import color_map_completion
     from hylo.domains.arc.rules import rule_completion
     from hylo.domains.arc.stamps import stamp_completion
+    from hylo.domains.arc.windows import window_completion
     from hylo.search.bottom_up import AtMost, BottomUpSynthesizer  # imports this module
     from hylo.search.views import TaskView, ViewSynthesizer
 
@@ -315,12 +316,13 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
             timeout_s=seconds,
             top_k=top_k,
             limits=GRID_LIMITS,
-            # A rule or a stamp is a whole table: learned only on the inputs and the values closest
-            # to them, where it is cheap to try and least likely to fit by chance.
+            # A rule, a stamp or a window is learned from the examples: tried only on the inputs
+            # and the values closest to them, where it is cheap and least likely to fit by chance.
             finishers=(
                 color_map_completion,
                 AtMost(rule_completion, _RULE_CANDIDATES),
                 AtMost(stamp_completion, _RULE_CANDIDATES),
+                AtMost(window_completion, _RULE_CANDIDATES),
             ),
         )
 

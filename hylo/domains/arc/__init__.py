@@ -35,6 +35,7 @@ from hylo.domains.arc.tasks import (
     is_arc_json,
     with_task_background,
 )
+from hylo.domains.arc.windows import resolve_window
 from hylo.domains.base import Domain
 from hylo.lang.program import Primitive
 
@@ -63,9 +64,11 @@ PRIMITIVES: tuple[Primitive, ...] = (
 
 
 def resolve_learned(name: str) -> Primitive | None:
-    """What a name outside the search's primitives stands for: a learned neighbourhood rule
-    or stamp, or a colour-role step of the palette view."""
-    return resolve_rule(name) or resolve_stamp(name) or resolve_palette(name)
+    """What a name outside the search's primitives stands for: a learned neighbourhood rule,
+    stamp or window, or a colour-role step of the palette view."""
+    return (
+        resolve_rule(name) or resolve_stamp(name) or resolve_window(name) or resolve_palette(name)
+    )
 
 
 ARC = Domain(

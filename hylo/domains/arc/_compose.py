@@ -204,6 +204,29 @@ def pick_least_colors(grids: list[Grid]) -> Grid:
     return min(_need(grids), key=_ncolors)
 
 
+def _symmetric(g: Grid) -> bool:
+    """Whether the grid is its own mirror image (left-right, up-down or on a diagonal)."""
+    a = g.array
+    if (a == a[:, ::-1]).all() or (a == a[::-1]).all():
+        return True
+    return a.shape[0] == a.shape[1] and bool((a == a.T).all() or (a == a[::-1, ::-1].T).all())
+
+
+def _the_one(grids: list[Grid], symmetric: bool, what: str) -> Grid:
+    found = [g for g in grids if _symmetric(g) == symmetric]
+    if len(found) != 1:
+        raise ValueError(f"{len(found)} of the grids are {what}, not one")
+    return found[0]
+
+
+def pick_symmetric(grids: list[Grid]) -> Grid:
+    return _the_one(grids, True, "symmetric")
+
+
+def pick_asymmetric(grids: list[Grid]) -> Grid:
+    return _the_one(grids, False, "asymmetric")
+
+
 def pick_unique(grids: list[Grid]) -> Grid:
     """The one grid that differs from all the others (by cells, else by its colours)."""
     for key in (lambda g: g, lambda g: tuple(np.unique(g.array)), _fg_cells):
@@ -247,5 +270,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     prim("pick-most-colors", _PICK, pick_most_colors, "the grid with the most colours"),
     prim("pick-least-colors", _PICK, pick_least_colors, "the grid with the fewest colours"),
     prim("pick-unique", _PICK, pick_unique, "the grid unlike all others"),
+    prim("pick-symmetric", _PICK, pick_symmetric, "the one grid that is its own mirror image"),
+    prim("pick-asymmetric", _PICK, pick_asymmetric, "the one grid not its own mirror image"),
     prim("map-grids", "(grid -> grid) -> list(grid) -> list(grid)", map_grids, "apply to each"),
 )

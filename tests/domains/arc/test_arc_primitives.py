@@ -175,6 +175,8 @@ CASES: list[tuple[str, str, Any]] = [
     ("(lam (pick-most-colors (split-cols $0 2)))", "12001230", G("1230")),
     ("(lam (pick-least-colors (split-cols $0 2)))", "12001230", G("1200")),
     ("(lam (pick-unique (split-cols $0 3)))", "111112", G("12")),
+    ("(lam (pick-symmetric (split-cols $0 3)))", "121213/342124", G("12/21")),
+    ("(lam (pick-asymmetric (split-cols $0 3)))", "121211/342122", G("12/34")),
     # filling
     (
         "(lam (fill-enclosed $0 c4))",
@@ -338,6 +340,8 @@ FAILURES: list[tuple[str, tuple[Any, ...], str]] = [
     ("stack-v", ([G("1"), G("11")],), "widths"),
     ("grid-at", (2, [G("1")]), "no grid 2"),
     ("pick-unique", ([G("1"), G("2"), G("3")],), "no single grid"),
+    ("pick-symmetric", ([G("12/34"), G("13/24")],), "0 of the grids are symmetric"),
+    ("pick-asymmetric", ([G("12/34"), G("13/24")],), "2 of the grids are asymmetric"),
     ("pick-max-fg", ([],), "no grids"),
     ("fill-enclosed", (G("10/01"), 4), "no enclosed"),
     ("flood-fill", (G("1"), 1, 0, 2), "outside"),
