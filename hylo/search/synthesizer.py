@@ -305,6 +305,7 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
     """Bottom-up over grids, also through the colour-role view where test colours are new."""
     from hylo.domains.arc import palette
     from hylo.domains.arc.finish import color_map_completion
+    from hylo.domains.arc.halves import halves_completion
     from hylo.domains.arc.rules import rule_completion
     from hylo.domains.arc.stamps import stamp_completion
     from hylo.domains.arc.windows import window_completion
@@ -316,13 +317,14 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
             timeout_s=seconds,
             top_k=top_k,
             limits=GRID_LIMITS,
-            # A rule, a stamp or a window is learned from the examples: tried only on the inputs
-            # and the values closest to them, where it is cheap and least likely to fit by chance.
+            # Rules, stamps, windows and cell logic are learned from the examples: tried only on
+            # the inputs and the values closest to them, where least likely to fit by chance.
             finishers=(
                 color_map_completion,
                 AtMost(rule_completion, _RULE_CANDIDATES),
                 AtMost(stamp_completion, _RULE_CANDIDATES),
                 AtMost(window_completion, _RULE_CANDIDATES),
+                AtMost(halves_completion, _RULE_CANDIDATES),
             ),
         )
 

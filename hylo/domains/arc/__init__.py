@@ -26,6 +26,7 @@ import math
 from hylo.domains.arc import _color, _compose, _fill, _geometry, _logic, _objects, _symmetry
 from hylo.domains.arc.colormap import apply_color_map, learned_color_map
 from hylo.domains.arc.grid import Grid, Obj
+from hylo.domains.arc.halves import resolve_halves
 from hylo.domains.arc.palette import resolve_palette
 from hylo.domains.arc.rules import resolve_rule
 from hylo.domains.arc.stamps import resolve_stamp
@@ -65,10 +66,12 @@ PRIMITIVES: tuple[Primitive, ...] = (
 
 def resolve_learned(name: str) -> Primitive | None:
     """What a name outside the search's primitives stands for: a learned neighbourhood rule,
-    stamp or window, or a colour-role step of the palette view."""
-    return (
-        resolve_rule(name) or resolve_stamp(name) or resolve_window(name) or resolve_palette(name)
-    )
+    stamp, window or cell logic of halves, or a colour-role step of the palette view."""
+    for resolve in (resolve_rule, resolve_stamp, resolve_window, resolve_halves, resolve_palette):
+        primitive = resolve(name)
+        if primitive is not None:
+            return primitive
+    return None
 
 
 ARC = Domain(
