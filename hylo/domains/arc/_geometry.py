@@ -110,6 +110,15 @@ def mirror_tile(g: Grid) -> Grid:
     return make(np.vstack([top, top[::-1, :]]), g.background)
 
 
+def rot_tile(g: Grid) -> Grid:
+    """2x2 of g turned about the centre: g, then a quarter turn clockwise at each corner."""
+    a = g.array
+    if a.shape[0] != a.shape[1]:
+        raise ValueError("only a square grid turns into a 2x2 of itself")
+    top = np.hstack([a, np.rot90(a, -1)])
+    return make(np.vstack([top, np.rot90(top, 2)]), g.background)
+
+
 def fractal(g: Grid) -> Grid:
     """Each foreground cell becomes a copy of the grid, each background cell a blank."""
     a, b = g.array, bg(g)
@@ -185,6 +194,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     prim("downscale", "grid -> int -> grid", downscale, "keep every k-th row and column"),
     prim("tile", "grid -> int -> int -> grid", tile, "(tile g r c): r x c copies of g"),
     prim("mirror-tile", "grid -> grid", mirror_tile, "2x2 of g and its mirror images"),
+    prim("rot-tile", "grid -> grid", rot_tile, "2x2 of g turned a quarter at each corner"),
     prim("fractal", "grid -> grid", fractal, "each foreground cell becomes a copy of the grid"),
     prim("shift", "grid -> dir -> int -> grid", shift, "move everything n cells (bg fills in)"),
     prim("gravity", "grid -> dir -> grid", gravity, "foreground cells fall towards a side"),
