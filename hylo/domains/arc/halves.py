@@ -39,13 +39,12 @@ from numpy.typing import NDArray
 from hylo.domains.arc._util import make
 from hylo.domains.arc.finish import Completion, learned_step
 from hylo.domains.arc.grid import Grid
+from hylo.domains.arc.tasks import GRID_TO_GRID
 from hylo.lang.program import Primitive
-from hylo.lang.types import parse_type
 
 PREFIX = "halves-"
 SPLITS = ("lr", "tb")
 _UNSEEN = -1
-_GRID_TO_GRID = parse_type("grid -> grid")
 
 Table = tuple[int, ...]
 """The colour for each case ``2 * first + second`` (foreground in the first half, in the
@@ -91,7 +90,7 @@ def resolve_halves(name: str) -> Primitive | None:
         return None
     table = tuple(_UNSEEN if d == "_" else int(d) for d in digits)
     doc = f"the cell logic {digits} of the grid's two halves ({split})"
-    return Primitive(name, _GRID_TO_GRID, functools.partial(apply_halves, split, table), doc)
+    return Primitive(name, GRID_TO_GRID, functools.partial(apply_halves, split, table), doc)
 
 
 def halves_completion(
@@ -121,10 +120,10 @@ def halves_completion(
 
 def _learned(split: str, pairs: Sequence[tuple[Grid, Grid]]) -> Table | None:
     table = [_UNSEEN] * 4
+    axis = 0 if split == "tb" else 1
     for candidate, target in pairs:
-        axis = 0 if split == "tb" else 1
         if candidate.shape[axis] < 2:
-            return None
+            return None  # no two halves
         cases = _cases(split, candidate)
         if cases.shape != target.shape:
             return None

@@ -79,13 +79,12 @@ from scipy import ndimage  # type: ignore[import-untyped]
 from hylo.domains.arc._util import make
 from hylo.domains.arc.finish import Completion, learned_step
 from hylo.domains.arc.grid import Grid
+from hylo.domains.arc.tasks import GRID_TO_GRID
 from hylo.lang.program import Primitive
-from hylo.lang.types import parse_type
 
 Table = dict[tuple[int, int], int]
 
 PREFIX = "rule-"
-_GRID_TO_GRID = parse_type("grid -> grid")
 _OUTSIDE = 10  # the "colour" of a cell beyond the border, for the colour features
 _SIDES = ((0, 1), (2, 1), (1, 0), (1, 2))  # up, down, left, right in a 3×3 window
 _FOUR_COLOURS = np.array([1331, 121, 11, 1])  # four colours 0..10 as one base-11 number
@@ -421,7 +420,7 @@ def resolve_rule(name: str) -> Primitive | None:
     except ValueError:
         return None
     doc = f"neighbourhood rule ({kind}) learned from the examples: {len(table)} keys"
-    return Primitive(name, _GRID_TO_GRID, functools.partial(apply_rule, kind, table), doc)
+    return Primitive(name, GRID_TO_GRID, functools.partial(apply_rule, kind, table), doc)
 
 
 def rule_completion(

@@ -42,14 +42,13 @@ from numpy.typing import NDArray
 from hylo.domains.arc._util import make
 from hylo.domains.arc.finish import Completion, learned_step
 from hylo.domains.arc.grid import Grid
+from hylo.domains.arc.tasks import GRID_TO_GRID
 from hylo.lang.program import Primitive
-from hylo.lang.types import parse_type
 
 Stamp = dict[tuple[int, int], int]
 """``(marker colour, window cell 0-8)`` → the colour painted there."""
 
 PREFIX = "stamp:"
-_GRID_TO_GRID = parse_type("grid -> grid")
 _CENTRE = 4
 _OFFSETS = {i: (i // 3 - 1, i % 3 - 1) for i in range(9) if i != _CENTRE}
 
@@ -112,7 +111,7 @@ def resolve_stamp(name: str) -> Primitive | None:
     except ValueError:
         return None
     doc = f"stamps learned from the examples: {len(stamp)} painted cells"
-    return Primitive(name, _GRID_TO_GRID, functools.partial(apply_stamp, stamp), doc)
+    return Primitive(name, GRID_TO_GRID, functools.partial(apply_stamp, stamp), doc)
 
 
 def stamp_completion(

@@ -29,7 +29,7 @@ height and width).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -38,12 +38,11 @@ from numpy.lib.stride_tricks import sliding_window_view
 from hylo.domains.arc._util import make
 from hylo.domains.arc.finish import Completion, learned_step
 from hylo.domains.arc.grid import Grid
+from hylo.domains.arc.tasks import GRID_TO_GRID
 from hylo.lang.program import Primitive
-from hylo.lang.types import parse_type
 
 PREFIX = "window:"
 CORNERS = ("tl", "tr", "bl", "br")
-_GRID_TO_GRID = parse_type("grid -> grid")
 
 Place = tuple[str, int, int, int, int]
 """``(corner, rows from it, columns from it, height, width)``."""
@@ -79,7 +78,7 @@ def resolve_window(name: str) -> Primitive | None:
         return None
     place: Place = (corner, dr, dc, h, w)
     doc = f"the {h}x{w} window {dr},{dc} cells from the grid's {corner} corner"
-    return Primitive(name, _GRID_TO_GRID, functools.partial(cut_window, place), doc)
+    return Primitive(name, GRID_TO_GRID, functools.partial(cut_window, place), doc)
 
 
 def window_completion(
@@ -105,11 +104,11 @@ def window_completion(
     return None
 
 
-def _places(candidate: Grid, target: Grid) -> Iterator[Place]:
+def _places(candidate: Grid, target: Grid) -> list[Place]:
     """Every place of ``target`` in ``candidate``, nearest its corner first."""
     (h, w), (height, width) = target.shape, candidate.shape
     if h > height or w > width:
-        return
+        return []
     views = sliding_window_view(candidate.array, (h, w))
     found = np.argwhere((views == target.array).all(axis=(2, 3)))
     places = []
@@ -119,7 +118,7 @@ def _places(candidate: Grid, target: Grid) -> Iterator[Place]:
             dr, dc = top if corner[0] == "t" else bottom, left if corner[1] == "l" else right
             places.append((corner, dr, dc, h, w))
     places.sort(key=lambda p: (p[1] + p[2], CORNERS.index(p[0])))
-    yield from places
+    return places
 
 
 def _fits(place: Place, pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Any]) -> bool:
