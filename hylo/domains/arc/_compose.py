@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from hylo.domains.arc._symmetry import is_mirror_image
 from hylo.domains.arc._util import BoolArray, color, count, make, prim
 from hylo.domains.arc.grid import NUM_COLORS, Array, Grid
 from hylo.lang.program import Primitive
@@ -204,16 +205,8 @@ def pick_least_colors(grids: list[Grid]) -> Grid:
     return min(_need(grids), key=_ncolors)
 
 
-def _symmetric(g: Grid) -> bool:
-    """Whether the grid is its own mirror image (left-right, up-down or on a diagonal)."""
-    a = g.array
-    if (a == a[:, ::-1]).all() or (a == a[::-1]).all():
-        return True
-    return a.shape[0] == a.shape[1] and bool((a == a.T).all() or (a == a[::-1, ::-1].T).all())
-
-
 def _the_one(grids: list[Grid], symmetric: bool, what: str) -> Grid:
-    found = [g for g in grids if _symmetric(g) == symmetric]
+    found = [g for g in grids if is_mirror_image(g) == symmetric]
     if len(found) != 1:
         raise ValueError(f"{len(found)} of the grids are {what}, not one")
     return found[0]

@@ -73,6 +73,14 @@ def is_sym_ud(g: Grid) -> bool:
     return bool((g.array == g.array[::-1, :]).all())
 
 
+def is_mirror_image(g: Grid) -> bool:
+    """Whether the grid is its own mirror image (left-right, up-down or on a diagonal)."""
+    if is_sym_lr(g) or is_sym_ud(g):
+        return True
+    a = g.array
+    return a.shape[0] == a.shape[1] and bool((a == a.T).all() or (a == a[::-1, ::-1].T).all())
+
+
 def sym_complete(g: Grid) -> Grid:
     """Fill background in the foreground's box from the box's agreeing symmetries.
 

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hylo.domains.arc._compose import bottom_half, left_half, right_half, top_half
 from hylo.domains.arc._util import make
 from hylo.domains.arc.finish import Completion, learned_step
 from hylo.domains.arc.grid import Grid
@@ -51,16 +52,12 @@ Table = tuple[int, ...]
 second), :data:`_UNSEEN` where no training cell showed it."""
 
 
-def _halves(split: str, g: Grid) -> tuple[NDArray[Any], NDArray[Any]]:
-    a = g.array if split == "tb" else g.array.T
-    n = a.shape[0] // 2
-    first, second = a[:n], a[a.shape[0] - n :]
-    return (first, second) if split == "tb" else (first.T, second.T)
+_HALVES = {"lr": (left_half, right_half), "tb": (top_half, bottom_half)}
 
 
 def _cases(split: str, g: Grid) -> NDArray[np.int64]:
     """Each cell of a half's shape: ``2 * (foreground in the first) + (in the second)``."""
-    first, second = _halves(split, g)
+    first, second = (half(g).array for half in _HALVES[split])
     in_first: NDArray[np.int64] = (first != g.background).astype(np.int64)
     in_second: NDArray[np.int64] = (second != g.background).astype(np.int64)
     return 2 * in_first + in_second
