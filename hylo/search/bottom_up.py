@@ -56,6 +56,7 @@ from hylo.lang.types import (
     Type,
     apply,
     arguments,
+    arrow,
     canonical,
     instantiate,
     is_arrow,
@@ -90,6 +91,19 @@ class AtMost:
 
     finisher: Finisher
     calls: int
+
+    def __call__(self, outs: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any]) -> Any:
+        return self.finisher(outs, targets, tests)
+
+
+@dataclass(frozen=True)
+class OnKeys:
+    """A finisher offered the values of ``key_type`` instead of the goal's: a last step
+    that looks the output up from a key the search built (ARC's lookups from a count,
+    a colour or a test to a grid, :mod:`hylo.domains.arc.lookups`)."""
+
+    finisher: Finisher
+    key_type: Type
 
     def __call__(self, outs: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any]) -> Any:
         return self.finisher(outs, targets, tests)
@@ -147,7 +161,8 @@ class BottomUpSynthesizer(BaseSynthesizer):
         limits: evaluation limits per call of a program on one input.
         num_lambdas: how many small lambdas to try for each arrow-typed argument.
         finishers: goal-directed last steps tried on every value of the goal type
-            (wrap one in :class:`AtMost` to try it on the cheapest values only).
+            (wrap one in :class:`AtMost` to try it on the cheapest values only, in
+            :class:`OnKeys` to offer it the values of another type).
     """
 
     def __init__(
@@ -207,6 +222,10 @@ class _BottomUpRun:
         self.lambdas: dict[Type, list[_Value]] = {}
         self.goal_types: dict[Type, bool] = {}
         self.finisher_calls = [0] * len(synth.finishers)
+        self.key_finishers: dict[Type, list[Finisher]] = {}
+        for finish in synth.finishers:
+            if isinstance(finish, OnKeys):
+                self.key_finishers.setdefault(canonical([finish.key_type])[0], []).append(finish)
         self.foreign: list[bool] = []  # per hit: finished by a step the grammar cannot write
         self.own_hits = 0  # hits the grammar can write
         self.hits: list[Candidate] = []
@@ -346,24 +365,38 @@ class _BottomUpRun:
     def _check(self, program: Program, tp: Type, outs: tuple[Any, ...]) -> None:
         """Record ``program`` if it fits the training examples, directly or once finished."""
         if not self._returns_goal(tp):
+            for finish in self.key_finishers.get(tp, ()):
+                self._finish(finish, program, tp, outs[: self.num_train], outs[self.num_train :])
             return
         train, tests = outs[: self.num_train], outs[self.num_train :]
         if train == tuple(self.targets):
             self._hit(program, tests)
             return
         for i, finish in enumerate(self.synth.finishers):
+            if isinstance(finish, OnKeys):
+                continue
             if isinstance(finish, AtMost):
                 if self.finisher_calls[i] >= finish.calls:
                     continue
                 self.finisher_calls[i] += 1
-            completion = finish(train, self.targets, tests)
-            if completion is not None:
-                wrap, run = completion
-                try:
-                    predictions = tuple(map(run, tests))
-                except Exception:
-                    continue
-                self._hit(wrap(program), predictions, program)
+            self._finish(finish, program, tp, train, tests)
+
+    def _finish(
+        self,
+        finish: Finisher,
+        program: Program,
+        tp: Type,
+        train: Sequence[Any],
+        tests: Sequence[Any],
+    ) -> None:
+        completion = finish(train, self.targets, tests)
+        if completion is not None:
+            wrap, run = completion
+            try:
+                predictions = tuple(map(run, tests))
+            except Exception:
+                return
+            self._hit(wrap(program), predictions, (program, tp))
 
     def _returns_goal(self, tp: Type) -> bool:
         known = self.goal_types.get(tp)
@@ -386,9 +419,13 @@ class _BottomUpRun:
             self.full = True
 
     def _hit(
-        self, body: Program, predictions: tuple[Any, ...], unfinished: Program | None = None
+        self,
+        body: Program,
+        predictions: tuple[Any, ...],
+        unfinished: tuple[Program, Type] | None = None,
     ) -> None:
-        """Record a fitting program (``unfinished``: the candidate a finisher completed)."""
+        """Record a fitting program (``unfinished``: the candidate a finisher completed,
+        with its type)."""
         same = next((i for i, h in enumerate(self.hits) if _same(h.predictions, predictions)), None)
         if same is not None and not self.foreign[same]:
             return  # a finished program may predict what one the grammar writes does
@@ -399,7 +436,8 @@ class _BottomUpRun:
             # A step the grammar cannot write (a learned rule, a whole table): ranked
             # after what the grammar can, and no reason to stop looking for that.
             foreign = True
-            inner = self._log_prior(self._closed(unfinished))
+            inner_body, inner_tp = unfinished
+            inner = self._log_prior(self._closed(inner_body), arrow(*self.arg_types, inner_tp))
             log_prior = (-1e3 if inner is None else inner) - _FOREIGN_STEP_NATS
         if same is not None:
             # Same predictions as a rule: the more probable program keeps the place.
@@ -434,10 +472,11 @@ class _BottomUpRun:
             body = Abstraction(body)
         return body
 
-    def _log_prior(self, program: Program) -> float | None:
-        """The grammar's log-prior of the task's ``program``, or ``None``."""
+    def _log_prior(self, program: Program, request: Type | None = None) -> float | None:
+        """The grammar's log-prior of ``program`` (of the task's type unless ``request``
+        says otherwise), or ``None``."""
         try:
-            log_prior = self.grammar.log_prior(program, self.task.request)
+            log_prior = self.grammar.log_prior(program, request or self.task.request)
         except HyloError:
             return None
         return log_prior if math.isfinite(log_prior) else None

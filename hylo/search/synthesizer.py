@@ -306,10 +306,11 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
     from hylo.domains.arc import palette
     from hylo.domains.arc.finish import color_map_completion
     from hylo.domains.arc.halves import halves_completion
+    from hylo.domains.arc.lookups import lookup_finishers
     from hylo.domains.arc.rules import rule_completion
     from hylo.domains.arc.stamps import stamp_completion
     from hylo.domains.arc.windows import window_completion
-    from hylo.search.bottom_up import AtMost, BottomUpSynthesizer  # imports this module
+    from hylo.search.bottom_up import AtMost, BottomUpSynthesizer, OnKeys  # imports this module
     from hylo.search.views import TaskView, ViewSynthesizer
 
     def bottom_up(seconds: float) -> BaseSynthesizer:
@@ -325,6 +326,7 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
                 AtMost(stamp_completion, _RULE_CANDIDATES),
                 AtMost(window_completion, _RULE_CANDIDATES),
                 AtMost(halves_completion, _RULE_CANDIDATES),
+                *(OnKeys(f, tp) for tp, f in lookup_finishers().items()),
             ),
         )
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import doctest
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 import hylo.search.bottom_up
 from hylo.domains.lists import LISTS
 from hylo.domains.task import make_task
-from hylo.lang.program import parse
+from hylo.lang.program import Primitive, Program, apply_to, parse, show
 from hylo.lang.types import parse_type
 from hylo.search import BottomUpSynthesizer
-from hylo.search.bottom_up import _compositions, _uses_all_arguments
+from hylo.search.bottom_up import OnKeys, _compositions, _uses_all_arguments
 
 LIST_TO_INT = parse_type("list(int) -> int")
 
@@ -55,6 +57,33 @@ def test_bad_arguments_are_refused(args: dict[str, float], message: str) -> None
     task = make_task("t", LIST_TO_INT, [(([1],), 1)])
     with pytest.raises(ValueError, match=message):
         BottomUpSynthesizer(**args).search(task)  # type: ignore[arg-type]
+
+
+def _bool_lookup(keys: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any]) -> Any:
+    """A key finisher: the target a boolean key picks, when the keys decide the targets."""
+    table = dict(zip(keys, targets, strict=True))
+    if len(table) != 2 or any(table[k] != t for k, t in zip(keys, targets, strict=True)):
+        return None
+    head = Primitive(f"pick-{table[False]}-{table[True]}", parse_type("bool -> int"), None)
+
+    def wrap(program: Program) -> Program:
+        return apply_to(head, program)
+
+    return wrap, table.__getitem__
+
+
+def test_a_key_finisher_is_offered_values_of_its_key_type() -> None:
+    # 500 for long lists, 7 for short ones: no arithmetic writes it; a lookup from a test does.
+    examples = [(([4, 6, 8, 9],), 500), (([4],), 7), (([9, 8, 6, 4, 1],), 500), (([6, 8],), 7)]
+    task = make_task("long", LIST_TO_INT, examples, [(([1, 1, 1, 1, 1, 1],), 500)])
+    finisher = OnKeys(_bool_lookup, parse_type("bool"))
+    result = BottomUpSynthesizer(timeout_s=5, top_k=1, finishers=(finisher,)).search(task)
+    assert result.solved
+    best = result.candidates[0]
+    assert show(best.program).startswith("(lam (pick-"), show(best.program)
+    assert best.predictions == (500,), show(best.program)
+    # Ranked by the key's own prior (a finite number), after what the grammar writes.
+    assert -1e3 < best.log_prior < -50
 
 
 def test_compositions() -> None:

@@ -27,6 +27,7 @@ from hylo.domains.arc import _color, _compose, _fill, _geometry, _logic, _object
 from hylo.domains.arc.colormap import apply_color_map, learned_color_map
 from hylo.domains.arc.grid import Grid, Obj
 from hylo.domains.arc.halves import resolve_halves
+from hylo.domains.arc.lookups import resolve_lookup
 from hylo.domains.arc.palette import resolve_palette
 from hylo.domains.arc.rules import resolve_rule
 from hylo.domains.arc.stamps import resolve_stamp
@@ -66,8 +67,16 @@ PRIMITIVES: tuple[Primitive, ...] = (
 
 def resolve_learned(name: str) -> Primitive | None:
     """What a name outside the search's primitives stands for: a learned neighbourhood rule,
-    stamp, window or cell logic of halves, or a colour-role step of the palette view."""
-    for resolve in (resolve_rule, resolve_stamp, resolve_window, resolve_halves, resolve_palette):
+    stamp, window, cell logic of halves or lookup, or a colour-role step of the palette view."""
+    resolvers = (
+        resolve_rule,
+        resolve_stamp,
+        resolve_window,
+        resolve_halves,
+        resolve_lookup,
+        resolve_palette,
+    )
+    for resolve in resolvers:
         primitive = resolve(name)
         if primitive is not None:
             return primitive
