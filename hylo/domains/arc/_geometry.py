@@ -121,13 +121,19 @@ def rot_tile(g: Grid) -> Grid:
 
 def fractal(g: Grid) -> Grid:
     """Each foreground cell becomes a copy of the grid, each background cell a blank."""
-    a, b = g.array, bg(g)
-    h, w = a.shape
-    if h * h > MAX_SIDE or w * w > MAX_SIDE:
-        raise ValueError("the fractal would exceed 30x30")
-    out = np.full((h * h, w * w), b, dtype=np.int8)
+    return kron(g, g)
+
+
+def kron(mask: Grid, g: Grid) -> Grid:
+    """Each foreground cell of ``mask`` becomes a copy of ``g``, each background cell a
+    blank of ``g``'s size (icecuber's outer product; ``(kron $0 $0)`` is the fractal)."""
+    a, b = mask.array, bg(mask)
+    (mh, mw), (h, w) = a.shape, g.shape
+    if mh * h > MAX_SIDE or mw * w > MAX_SIDE:
+        raise ValueError("the copies would exceed 30x30")
+    out = np.full((mh * h, mw * w), bg(g), dtype=np.int8)
     for r, c in zip(*np.nonzero(a != b), strict=True):
-        out[r * h : (r + 1) * h, c * w : (c + 1) * w] = a
+        out[r * h : (r + 1) * h, c * w : (c + 1) * w] = g.array
     return make(out, g.background)
 
 
@@ -196,6 +202,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     prim("mirror-tile", "grid -> grid", mirror_tile, "2x2 of g and its mirror images"),
     prim("rot-tile", "grid -> grid", rot_tile, "2x2 of g turned a quarter at each corner"),
     prim("fractal", "grid -> grid", fractal, "each foreground cell becomes a copy of the grid"),
+    prim("kron", "grid -> grid -> grid", kron, "a copy of the second grid per foreground cell"),
     prim("shift", "grid -> dir -> int -> grid", shift, "move everything n cells (bg fills in)"),
     prim("gravity", "grid -> dir -> grid", gravity, "foreground cells fall towards a side"),
     prim("compress", "grid -> grid", compress, "drop the rows and columns of a single colour"),
