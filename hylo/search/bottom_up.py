@@ -222,6 +222,9 @@ class _BottomUpRun:
         self.lambdas: dict[Type, list[_Value]] = {}
         self.goal_types: dict[Type, bool] = {}
         self.finisher_calls = [0] * len(synth.finishers)
+        self.goal_finishers = [
+            f for f in enumerate(synth.finishers) if not isinstance(f[1], OnKeys)
+        ]
         self.key_finishers: dict[Type, list[Finisher]] = {}
         for finish in synth.finishers:
             if isinstance(finish, OnKeys):
@@ -372,9 +375,7 @@ class _BottomUpRun:
         if train == tuple(self.targets):
             self._hit(program, tests)
             return
-        for i, finish in enumerate(self.synth.finishers):
-            if isinstance(finish, OnKeys):
-                continue
+        for i, finish in self.goal_finishers:
             if isinstance(finish, AtMost):
                 if self.finisher_calls[i] >= finish.calls:
                     continue
