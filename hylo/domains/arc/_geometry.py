@@ -131,9 +131,10 @@ def fractal_at(g: Grid, c: int) -> Grid:
 
 
 def _copies_at(mask: NDArray[np.bool_], g: Grid) -> Grid:
-    """A copy of ``g`` for each true cell of ``mask``, a blank of its size elsewhere
-    (icecuber's outer product of a grid with itself). As a primitive of two grids it
-    multiplied the values of small-grid tasks and halved the search's speed on them."""
+    """A copy of ``g`` for each true cell of ``mask``, a blank of its size elsewhere:
+    icecuber's outer product of a grid with itself. (Its two-grid form, tried as a
+    primitive, paired every small grid value with every other and halved the search's
+    speed on small-grid tasks.)"""
     (mh, mw), (h, w) = mask.shape, g.shape
     if mh * h > MAX_SIDE or mw * w > MAX_SIDE:
         raise ValueError("the copies would exceed 30x30")

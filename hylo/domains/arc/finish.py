@@ -32,7 +32,8 @@ _COLOR = parse_type("color")
 
 
 def learned_step(primitive: Primitive) -> Completion:
-    """The completion that applies one learned ``grid -> grid`` table (a rule, a stamp)."""
+    """The completion that applies one learned table (a rule, a stamp: ``grid -> grid``;
+    a lookup: ``int -> grid``) to the value it finishes."""
     run: Callable[[Any], Any] = primitive.fn
     return (lambda program: apply_to(primitive, program)), run
 

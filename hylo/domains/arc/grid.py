@@ -133,6 +133,23 @@ class Grid(_ValueSemantics):
         _check_rows(rows)
         return cls(np.array(rows, dtype=np.int64))
 
+    @classmethod
+    def from_text(cls, text: str) -> Grid:
+        """A grid written as rows of digits joined by ``/``, as :meth:`to_text` (and the
+        repr) write it; ``ValueError`` if rows are empty, of other lengths, or not digits.
+
+        >>> Grid.from_text("12/00")
+        Grid(2x2: 12/00)
+        """
+        rows = text.split("/")
+        if not all(row.isdigit() and row.isascii() and len(row) == len(rows[0]) for row in rows):
+            raise ValueError(f"a grid is rows of digits of one length joined by '/', got {text!r}")
+        return cls.from_lists([[int(c) for c in row] for row in rows])
+
+    def to_text(self) -> str:
+        """The rows as digits joined by ``/`` (``"12/00"``)."""
+        return _rows_text(self.array)
+
     def to_lists(self) -> list[list[int]]:
         """The rows as lists of Python ints (JSON-ready)."""
         rows: list[list[int]] = self.array.tolist()
@@ -182,9 +199,13 @@ class Grid(_ValueSemantics):
 
     def __repr__(self) -> str:
         h, w = self.shape
-        rows = "/".join("".join(str(int(c)) for c in row) for row in self.array[:6, :20])
+        rows = _rows_text(self.array[:6, :20])
         more = "…" if h > 6 or w > 20 else ""
         return f"Grid({h}x{w}: {rows}{more})"
+
+
+def _rows_text(array: NDArray[Any]) -> str:
+    return "/".join("".join(map(str, row)) for row in array.tolist())
 
 
 def _check_rows(rows: Any) -> None:

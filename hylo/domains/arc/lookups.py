@@ -33,8 +33,6 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from hylo.domains.arc.finish import Completion, learned_step
 from hylo.domains.arc.grid import Grid
 from hylo.lang.program import Primitive
@@ -48,10 +46,6 @@ Table = tuple[tuple[int, Grid], ...]
 """``(key, grid)`` pairs, sorted by key (booleans as 0 and 1)."""
 
 
-def key_type(kind: str) -> Type:
-    return parse_type(kind)
-
-
 def apply_lookup(table: Table, key: int) -> Grid:
     """The grid ``table`` gives ``key`` (an error for a key it never saw)."""
     for k, grid in table:
@@ -61,11 +55,7 @@ def apply_lookup(table: Table, key: int) -> Grid:
 
 
 def lookup_name(kind: str, table: Table) -> str:
-    return f"{PREFIX}{kind}:" + ",".join(f"{k}={_rows(g)}" for k, g in table)
-
-
-def _rows(g: Grid) -> str:
-    return "/".join("".join(map(str, row)) for row in g.array.tolist())
+    return f"{PREFIX}{kind}:" + ",".join(f"{k}={g.to_text()}" for k, g in table)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -77,23 +67,15 @@ def resolve_lookup(name: str) -> Primitive | None:
     table: list[tuple[int, Grid]] = []
     for entry in entries.split(","):
         key, _, rows = entry.partition("=")
-        grid = _grid(rows)
-        if not key.isdigit() or grid is None:
+        if not key.isdigit():
             return None
-        table.append((int(key), grid))
+        try:
+            table.append((int(key), Grid.from_text(rows)))
+        except ValueError:  # not rows of digits, or beyond 30×30
+            return None
     tp = parse_type(f"{kind} -> grid")
     doc = f"the grid a {kind} key picks, learned from the pairs ({len(table)} keys)"
     return Primitive(name, tp, functools.partial(apply_lookup, tuple(table)), doc)
-
-
-def _grid(rows: str) -> Grid | None:
-    lines = rows.split("/")
-    if not all(line.isdigit() and len(line) == len(lines[0]) for line in lines):
-        return None
-    try:
-        return Grid(np.array([[int(c) for c in line] for line in lines]))
-    except ValueError:  # beyond 30×30
-        return None
 
 
 def lookup_completion(
@@ -124,4 +106,4 @@ def lookup_completion(
 
 def lookup_finishers() -> dict[Type, Callable[..., Completion | None]]:
     """One finisher per key type, for :class:`~hylo.search.bottom_up.BottomUpSynthesizer`."""
-    return {key_type(kind): functools.partial(lookup_completion, kind) for kind in KINDS}
+    return {parse_type(kind): functools.partial(lookup_completion, kind) for kind in KINDS}

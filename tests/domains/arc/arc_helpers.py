@@ -11,7 +11,7 @@ from hylo.lang.program import parse
 
 def G(text: str) -> Grid:
     """``G("01/23")`` is the grid with rows 01 and 23."""
-    return Grid.from_lists([[int(c) for c in row] for row in text.split("/")])
+    return Grid.from_text(text)
 
 
 def run(program: str, *args: Any) -> Any:

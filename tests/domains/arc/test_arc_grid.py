@@ -51,6 +51,18 @@ def test_from_lists_rejects_bad_grids(rows: object, fragment: str) -> None:
     assert not is_grid_lists(rows)
 
 
+@given(grids)
+def test_text_round_trips(rows: list[list[int]]) -> None:
+    g = Grid.from_lists(rows)
+    assert Grid.from_text(g.to_text()) == g
+
+
+@pytest.mark.parametrize("text", ["", "12/3", "1a", "12//00", "1 2", "٣"])
+def test_from_text_rejects_what_is_not_rows_of_digits(text: str) -> None:
+    with pytest.raises(ValueError, match="rows of digits"):
+        Grid.from_text(text)
+
+
 def test_array_constructor_validates() -> None:
     with pytest.raises(ValueError, match="2-D"):
         Grid(np.zeros(3, dtype=np.int8))
