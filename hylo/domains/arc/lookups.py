@@ -86,17 +86,15 @@ def lookup_completion(
     The keys must split the pairs exactly as the outputs do (one key per grid, some
     grid seen twice); ``None`` when they do not, or when a key in ``tests`` was never
     seen."""
-    if not targets or not all(isinstance(t, Grid) for t in targets):
-        return None
-    if any(int(k) < 0 for k in (*keys, *tests)):
-        return None  # names hold digits only
     seen: dict[int, Grid] = {}
     for key, target in zip(keys, targets, strict=True):
         if seen.setdefault(int(key), target) != target:
             return None
     if len(seen) == len(targets) or len(set(seen.values())) < len(seen):
         return None  # nothing seen twice, or keys finer than the outputs: chance
-    if any(int(k) not in seen for k in tests):
+    if any(int(k) not in seen for k in tests) or min(seen) < 0:
+        return None  # a key never seen, or one a name cannot hold (digits only)
+    if not all(isinstance(t, Grid) for t in targets):
         return None
     table = tuple(sorted(seen.items(), key=lambda kv: kv[0]))
     primitive = resolve_lookup(lookup_name(kind, table))
