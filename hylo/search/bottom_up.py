@@ -15,7 +15,10 @@ costs ``c1 … ck`` has cost ``c + c1 + … + ck``. Costs come from the grammar:
 probable productions cost 1, one nat less probable costs one more (so a uniform
 grammar gives program size, and a learned library makes its favourites cheaper).
 Arguments of arrow type (``map``'s function) are filled with small lambdas from the
-top-down enumerator; every other argument comes from the value pool.
+top-down enumerator; every other argument comes from the value pool. Where the
+grammar has an ``if`` for the goal type, two values that are each right on part of the
+training pairs are joined under a boolean value that tells their pairs apart
+(:class:`_CaseSplit`), without enumerating the conditional.
 
 >>> from hylo.domains.lists import LISTS
 >>> from hylo.domains.task import make_task
@@ -33,7 +36,7 @@ import functools
 import itertools
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +55,7 @@ from hylo.lang.program import (
     apply_to,
 )
 from hylo.lang.types import (
+    BOOL,
     Substitution,
     Type,
     apply,
@@ -229,6 +233,7 @@ class _BottomUpRun:
         for finish in synth.finishers:
             if isinstance(finish, OnKeys):
                 self.key_finishers.setdefault(canonical([finish.key_type])[0], []).append(finish)
+        self.cases = _CaseSplit.of(grammar, self.goal, self.num_train)
         self.foreign: list[bool] = []  # per hit: finished by a step the grammar cannot write
         self.own_hits = 0  # hits the grammar can write
         self.hits: list[Candidate] = []
@@ -370,11 +375,17 @@ class _BottomUpRun:
         if not self._returns_goal(tp):
             for finish in self.key_finishers.get(tp, ()):
                 self._finish(finish, program, tp, outs[: self.num_train], outs[self.num_train :])
+            if self.cases is not None and tp == BOOL:
+                for body, predictions in self.cases.add_test(program, outs):
+                    self._hit(body, predictions, split=True)
             return
         train, tests = outs[: self.num_train], outs[self.num_train :]
         if train == tuple(self.targets):
             self._hit(program, tests)
             return
+        if self.cases is not None:
+            for body, predictions in self.cases.add_branch(program, outs, self.targets):
+                self._hit(body, predictions, split=True)
         for i, finish in self.goal_finishers:
             if isinstance(finish, AtMost):
                 if self.finisher_calls[i] >= finish.calls:
@@ -424,16 +435,19 @@ class _BottomUpRun:
         body: Program,
         predictions: tuple[Any, ...],
         unfinished: tuple[Program, Type] | None = None,
+        split: bool = False,
     ) -> None:
         """Record a fitting program (``unfinished``: the candidate a finisher completed,
-        with its type)."""
+        with its type; ``split``: a case split, which does not stop the search)."""
         same = next((i for i, h in enumerate(self.hits) if _same(h.predictions, predictions)), None)
         if same is not None and not self.foreign[same]:
             return  # a finished program may predict what one the grammar writes does
         program = self._closed(body)
         log_prior = self._log_prior(program)
         foreign = False
-        if log_prior is None and unfinished is not None:
+        if split:
+            foreign = True
+        elif log_prior is None and unfinished is not None:
             # A step the grammar cannot write (a learned rule, a whole table): ranked
             # after what the grammar can, and no reason to stop looking for that.
             foreign = True
@@ -583,6 +597,89 @@ class _BottomUpRun:
         if isinstance(program, Primitive | Invented):
             return self.costs.get(program.name, 1)
         return self.costs["$"]
+
+
+# --- case splits ---------------------------------------------------------------------------
+
+
+class _CaseSplit:
+    """Conditional programs ``(if test a b)`` put together from parts, not enumerated.
+
+    A value of the goal type that is right on some training pairs but not all is a
+    *branch*; a boolean value is a *test*. When two branches together are right on
+    every pair and a test is true only where the first is right and false only where
+    the second is, ``(if test first second)`` fits (the unification step of EUSolver
+    and of decision-tree synthesis). Branches and tests are indexed by the set of
+    pairs they get right (or hold on) as a bit mask, the cheapest one per mask (values
+    arrive cheapest first), so a new part is checked against at most ``2**n`` others.
+    """
+
+    def __init__(self, if_: Primitive | Invented, num_train: int) -> None:
+        self.if_, self.num_train = if_, num_train
+        self.full = (1 << num_train) - 1
+        self.branches: dict[int, tuple[Program, tuple[Any, ...]]] = {}
+        self.tests: dict[int, tuple[Program, tuple[Any, ...]]] = {}
+
+    @classmethod
+    def of(cls, grammar: Grammar, goal: Type, num_train: int) -> _CaseSplit | None:
+        """The case split for ``goal``, or None when the grammar has no ``if`` for it or
+        a single pair leaves nothing to split."""
+        if num_train < 2:
+            return None
+        for prod in grammar.productions:
+            head = prod.program
+            if head.name != "if":
+                continue
+            try:
+                fresh = instantiate(head.tp, max_var_id(goal) + 1)[0]
+                unify(fresh, arrow(BOOL, goal, goal, goal), {})
+            except UnificationError:
+                continue
+            return cls(head, num_train)
+        return None
+
+    def add_branch(
+        self, program: Program, outs: tuple[Any, ...], targets: Sequence[Any]
+    ) -> Iterator[tuple[Program, tuple[Any, ...]]]:
+        mask = _mask(a == b for a, b in zip(outs, targets, strict=False))
+        if mask == 0 or mask in self.branches:
+            return
+        self.branches[mask] = (program, outs[self.num_train :])
+        for other in list(self.branches):
+            if mask | other == self.full:
+                for test in self.tests:
+                    yield from self._joined(test, mask, other)
+                    yield from self._joined(test, other, mask)
+
+    def add_test(
+        self, program: Program, outs: tuple[Any, ...]
+    ) -> Iterator[tuple[Program, tuple[Any, ...]]]:
+        mask = _mask(bool(b) for b in outs[: self.num_train])
+        if mask in (0, self.full) or mask in self.tests:
+            return
+        self.tests[mask] = (program, outs[self.num_train :])
+        for a in list(self.branches):
+            for b in list(self.branches):
+                if a | b == self.full:
+                    yield from self._joined(mask, a, b)
+
+    def _joined(
+        self, test: int, then: int, orelse: int
+    ) -> Iterator[tuple[Program, tuple[Any, ...]]]:
+        """``(if test then orelse)`` when it is right on every training pair."""
+        if test & ~then or ~test & self.full & ~orelse:
+            return
+        (cond, checks), (a, a_tests), (b, b_tests) = (
+            self.tests[test],
+            self.branches[then],
+            self.branches[orelse],
+        )
+        predictions = tuple(x if c else y for c, x, y in zip(checks, a_tests, b_tests, strict=True))
+        yield apply_to(self.if_, cond, a, b), predictions
+
+
+def _mask(bits: Iterable[bool]) -> int:
+    return sum(1 << i for i, bit in enumerate(bits) if bit)
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -86,6 +86,26 @@ def test_a_key_finisher_is_offered_values_of_its_key_type() -> None:
     assert -1e3 < best.log_prior < -50
 
 
+def test_a_case_split_joins_two_partial_programs_under_a_test() -> None:
+    # car for short lists, sum for long ones: the search puts (if test car sum) together
+    # from parts at cost 15, where enumerating the whole conditional does not reach it.
+    examples = [
+        (([4, 6, 8, 9],), 27),
+        (([5, 1],), 5),
+        (([9, 8, 6, 4, 1],), 28),
+        (([6, 8],), 6),
+        (([3],), 3),
+        (([4, 2],), 4),
+    ]
+    task = make_task("case", LIST_TO_INT, examples, [(([1, 2, 3, 4, 5, 6],), 21), (([7, 0],), 7)])
+    result = BottomUpSynthesizer(timeout_s=120, top_k=1, max_cost=15).search(task)
+    assert result.solved
+    best = result.candidates[0]
+    assert show(best.program).startswith("(lam (if "), show(best.program)
+    assert best.predictions == (21, 7)
+    assert best([2, 2, 2]) == 6 and best([8]) == 8
+
+
 def test_compositions() -> None:
     assert list(_compositions(4, 2)) == [(1, 3), (2, 2), (3, 1)]
     assert list(_compositions(2, 3)) == []
