@@ -75,13 +75,17 @@ from hylo.search.enumerate import EnumerationTimeout, Enumerator, gc_paused
 from hylo.search.grammar import Grammar
 from hylo.search.synthesizer import SEARCH_LIMITS, BaseSynthesizer, default_grammar
 
+Completion = tuple[Callable[[Program], Program], Callable[[Any], Any]]
+"""How to finish a value: wrap its program; run the same step on a value."""
+
 Finisher = Callable[
     [Sequence[Any], Sequence[Any], Sequence[Any]],
-    "tuple[Callable[[Program], Program], Callable[[Any], Any]] | None",
+    "Completion | list[Completion] | None",
 ]
 """A goal-directed last step: given a value's training outputs, the targets and the
 value's test outputs, how to finish it (wrap its program, run the same step on a
-value), or ``None``. The test outputs let a step that may not apply to every value
+value), or ``None``; or a list of alternatives, most likely first (each one a
+distinct prediction for top-k). The test outputs let a step that may not apply to every value
 (a rule that has not seen some neighbourhood) choose one that does. ARC's learned
 colour map is one (:func:`hylo.domains.arc.finish.color_map_completion`); its
 neighbourhood rules another (:func:`hylo.domains.arc.rules.rule_completion`)."""
@@ -401,13 +405,12 @@ class _BottomUpRun:
         train: Sequence[Any],
         tests: Sequence[Any],
     ) -> None:
-        completion = finish(train, self.targets, tests)
-        if completion is not None:
-            wrap, run = completion
+        found = finish(train, self.targets, tests)
+        for wrap, run in [found] if isinstance(found, tuple) else found or ():
             try:
                 predictions = tuple(map(run, tests))
             except Exception:
-                return
+                continue
             self._hit(wrap(program), predictions, (program, tp))
 
     def _returns_goal(self, tp: Type) -> bool:

@@ -307,7 +307,7 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
     from hylo.domains.arc.finish import color_map_completion
     from hylo.domains.arc.halves import halves_completion
     from hylo.domains.arc.lookups import lookup_finishers
-    from hylo.domains.arc.rules import rule_completion
+    from hylo.domains.arc.rules import rule_completions
     from hylo.domains.arc.stamps import stamp_completion
     from hylo.domains.arc.windows import window_completion
     from hylo.search.bottom_up import AtMost, BottomUpSynthesizer, OnKeys  # imports this module
@@ -322,7 +322,7 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
             # the inputs and the values closest to them, where least likely to fit by chance.
             finishers=(
                 color_map_completion,
-                AtMost(rule_completion, _RULE_CANDIDATES),
+                AtMost(rule_completions, _RULE_CANDIDATES),
                 AtMost(stamp_completion, _RULE_CANDIDATES),
                 AtMost(window_completion, _RULE_CANDIDATES),
                 AtMost(halves_completion, _RULE_CANDIDATES),

@@ -432,22 +432,40 @@ def rule_completion(
     ``None`` when the candidates are not grids of the targets' shapes, already equal
     them, or no rule fits.
     """
+    found = rule_completions(candidates, targets, tests, most=1)
+    return found[0] if found else None
+
+
+def rule_completions(
+    candidates: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any] = (), most: int = 3
+) -> list[Completion]:
+    """Up to ``most`` fitting rules, coarsest first, each predicting something else on the
+    ``tests``: ARC's other attempts, where the training pairs do not tell two features
+    apart (the cells between two markers on a row, or all cells with two marked sides?).
+    """
     pairs = list(zip(candidates, targets, strict=True))
     if not all(
         isinstance(c, Grid) and isinstance(t, Grid) and c.shape == t.shape for c, t in pairs
     ):
-        return None
+        return []
     if all(c == t for c, t in pairs):
-        return None
+        return []
     # Every key is a coarsening of the colour and all features together: where those
     # do not decide each target no table can, and one check replaces them all (most
     # candidates a search offers are such).
     if not _determined(pairs):
-        return None
+        return []
+    found: list[Completion] = []
+    predicted: list[list[Any]] = []
     for kind in (*FEATURES, *PAIRS):
-        if found := _fitting(kind, pairs, tests):
-            return found
-    return None
+        if completion := _fitting(kind, pairs, tests):
+            predictions = [completion[1](g) for g in tests]
+            if predictions not in predicted:
+                found.append(completion)
+                predicted.append(predictions)
+                if len(found) == most:
+                    break
+    return found
 
 
 def _fitting(

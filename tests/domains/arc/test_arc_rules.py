@@ -18,6 +18,7 @@ from hylo.domains.arc.rules import (
     learn_rule,
     resolve_rule,
     rule_completion,
+    rule_completions,
     rule_name,
 )
 from hylo.lang.evaluate import Evaluator
@@ -154,6 +155,23 @@ def test_completion_picks_a_rule_that_knows_the_test_grids() -> None:
     assert rule_completion(grids, grids, []) is None  # already exact: nothing to finish
     unknown = Grid(np.full((3, 3), 9, dtype=np.int8), background=0)
     assert rule_completion(grids, targets, [unknown]) is None  # colour 9 never seen
+
+
+def test_rules_the_pairs_cannot_tell_apart_are_offered_as_alternatives() -> None:
+    # A cell between two markers on a row becomes 2. The pairs show a vertical gap only
+    # once, so "marked left and right" (sides) fits, and so does "two marked neighbours"
+    # (ring), which paints the test's vertical gap: both are offered, coarsest first.
+    texts = [("10100/00000/00000", "12100/00000/00000")]
+    texts += [("01010/00000/00010", "01210/00000/00010"), ("00000/00100/00000",) * 2]
+    ins = [Grid.from_text(a).with_background(0) for a, _ in texts]
+    outs = [Grid.from_text(b) for _, b in texts]
+    test_in = Grid.from_text("100/000/100").with_background(0)
+    found = rule_completions(ins, outs, [test_in])
+    names = [show(wrap(Index(0))).split(":")[0] for wrap, _ in found]
+    assert names == ["(rule-sides", "(rule-ring"]
+    assert [run(test_in).to_text() for _, run in found] == ["100/000/100", "100/200/100"]
+    [(first, _)] = rule_completions(ins, outs, [test_in], most=1)
+    assert show(first(Index(0))) == show(found[0][0](Index(0)))
 
 
 def largest_to_red(g: np.ndarray) -> np.ndarray:
