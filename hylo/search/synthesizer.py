@@ -304,6 +304,7 @@ def default_synthesizer(task: Task, *, timeout_s: float, top_k: int) -> BaseSynt
 def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
     """Bottom-up over grids, also through the colour-role view where test colours are new."""
     from hylo.domains.arc import palette
+    from hylo.domains.arc.continuation import continuation_completion
     from hylo.domains.arc.finish import color_map_completion
     from hylo.domains.arc.halves import halves_completion
     from hylo.domains.arc.lookups import lookup_finishers
@@ -318,14 +319,16 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
             timeout_s=seconds,
             top_k=top_k,
             limits=GRID_LIMITS,
-            # Rules, stamps, windows and cell logic are learned from the examples: tried only on
-            # the inputs and the values closest to them, where least likely to fit by chance.
+            # Rules, stamps, windows, cell logic and continuations are learned from the
+            # examples: tried only on the inputs and the values closest to them, where least
+            # likely to fit by chance.
             finishers=(
                 color_map_completion,
                 AtMost(rule_completions, _RULE_CANDIDATES),
                 AtMost(stamp_completion, _RULE_CANDIDATES),
                 AtMost(window_completion, _RULE_CANDIDATES),
                 AtMost(halves_completion, _RULE_CANDIDATES),
+                AtMost(continuation_completion, _RULE_CANDIDATES),
                 *(OnKeys(f, tp) for tp, f in lookup_finishers().items()),
             ),
         )
