@@ -286,6 +286,18 @@ def flip_obj(o: Obj) -> Obj:
     return Obj.wrap(o.patch[:, ::-1], o.top, o.left)
 
 
+def obj_box(o: Obj) -> Obj:
+    """The object's bounding box filled: its own cells kept, the rest in its colour."""
+    return Obj.wrap(np.where(o.patch >= 0, o.patch, o.color), o.top, o.left)
+
+
+def obj_outbox(o: Obj) -> Obj:
+    """The ring of cells just outside the object's bounding box, in its colour."""
+    ring = np.full((o.height + 2, o.width + 2), o.color, dtype=np.int8)
+    ring[1:-1, 1:-1] = EMPTY
+    return Obj.wrap(ring, o.top - 1, o.left - 1)
+
+
 def _paint(a: Array, o: Obj) -> None:
     """Paint ``o`` onto ``a`` in place, clipping what falls outside."""
     h, w = a.shape
@@ -536,6 +548,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
     prim("recolor-objs", "color -> list(obj) -> list(obj)", recolor_objs, "objects in colour c"),
     prim("move-obj", "dir -> int -> obj -> obj", move_obj, "an object moved n cells"),
     prim("flip-obj", "obj -> obj", flip_obj, "an object mirrored left to right in place"),
+    prim("obj-box", "obj -> obj", obj_box, "the object's bounding box, filled in its colour"),
+    prim("obj-outbox", "obj -> obj", obj_outbox, "the ring around the object's box"),
     prim("paint-obj", "grid -> obj -> grid", paint_obj, "draw an object onto a grid"),
     prim("paint-objs", "grid -> list(obj) -> grid", paint_objs, "draw objects onto a grid"),
     prim("erase-obj", "grid -> obj -> grid", erase_obj, "an object's cells become background"),

@@ -108,6 +108,11 @@ CASES: list[tuple[str, str, Any]] = [
         G("10/10"),
     ),
     ("(lam (paint-obj (blank $0 c0) (flip-obj (as-obj $0))))", "120/000", G("210/000")),
+    ("(lam (paint-objs $0 (map-objs obj-box (color-groups $0))))", "100/001", G("111/111")),
+    ("(lam (paint-obj $0 (obj-box (as-obj $0))))", "1200/0200/0000", G("1200/2200/0000")),
+    # the ring around the 1's box, clipped at the grid's edge
+    ("(lam (paint-obj $0 (obj-outbox (as-obj $0))))", "000/010/000", G("111/111/111")),
+    ("(lam (paint-obj $0 (obj-outbox (as-obj $0))))", "10/00", G("11/11")),
     ("(lam (erase-obj $0 (select-max p-size (objects $0))))", "110/002", G("000/002")),
     ("(lam (erase-objs $0 (filter-color c2 (objects $0))))", "120/002", G("100/000")),
     (
