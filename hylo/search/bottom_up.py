@@ -85,8 +85,8 @@ Finisher = Callable[
 """A goal-directed last step: given a value's training outputs, the targets and the
 value's test outputs, how to finish it (wrap its program, run the same step on a
 value), or ``None``; or a list of alternatives, most likely first (each one a
-distinct prediction for top-k). The test outputs let a step that may not apply to every value
-(a rule that has not seen some neighbourhood) choose one that does. ARC's learned
+distinct prediction for top-k). The test outputs let a step that may not apply to
+every value (a rule that has not seen some neighbourhood) choose one that does. ARC's learned
 colour map is one (:func:`hylo.domains.arc.finish.color_map_completion`); its
 neighbourhood rules another (:func:`hylo.domains.arc.rules.rule_completion`)."""
 
@@ -238,7 +238,9 @@ class _BottomUpRun:
             if isinstance(finish, OnKeys):
                 self.key_finishers.setdefault(canonical([finish.key_type])[0], []).append(finish)
         self.cases = _CaseSplit.of(grammar, self.goal, self.num_train)
-        self.foreign: list[bool] = []  # per hit: finished by a step the grammar cannot write
+        # Per hit: found by a step the grammar cannot write, or by a case split (either
+        # way ranked by its prior, but no reason to stop the search).
+        self.foreign: list[bool] = []
         self.own_hits = 0  # hits the grammar can write
         self.hits: list[Candidate] = []
         self.programs = self.equivalent = self.bytes = 0
@@ -644,7 +646,7 @@ class _CaseSplit:
     def add_branch(
         self, program: Program, outs: tuple[Any, ...], targets: Sequence[Any]
     ) -> Iterator[tuple[Program, tuple[Any, ...]]]:
-        mask = _mask(a == b for a, b in zip(outs, targets, strict=False))
+        mask = _mask(a == b for a, b in zip(outs[: self.num_train], targets, strict=True))
         if mask == 0 or mask in self.branches:
             return
         self.branches[mask] = (program, outs[self.num_train :])
