@@ -34,6 +34,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
@@ -611,6 +612,7 @@ class SQLiteStore(LibraryStore):
     ) -> None:
         self.path = Path(path)
         _check_file(self.path, create)
+        self._timeout_s = timeout_s
         self._conn = self._connect(timeout_s)
         try:
             self._meta = self._open(domain, create)
@@ -744,8 +746,19 @@ class SQLiteStore(LibraryStore):
             )
 
     def _enable_wal(self) -> None:
-        with self._errors():
-            self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        # Switching the journal mode needs the file to itself, and SQLite answers "locked"
+        # at once, without its busy handler, while another process creates or writes the
+        # library: wait for it here, up to the same timeout as any other write.
+        deadline = time.monotonic() + self._timeout_s
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    with self._errors():
+                        raise
+                time.sleep(0.02)
 
     def _schema_version(self) -> int | None:
         """The file's schema version; None for an empty database; raises for a foreign one."""
@@ -790,7 +803,7 @@ class SQLiteStore(LibraryStore):
         try:
             yield
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if _is_busy(exc):
                 raise LibraryError(
                     f"library {self.location} is busy: another process held it for longer "
                     f"than the timeout ({exc}); try again, or pass a longer timeout_s"
@@ -1302,3 +1315,8 @@ def open_library(
             )
         return library
     return SQLiteStore(library, domain, create=create)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the file."""
+    return "locked" in str(exc) or "busy" in str(exc)

@@ -583,6 +583,32 @@ with SQLiteStore(path) as store:
 """
 
 
+class _Contended:
+    """A connection whose journal-mode switches are refused ``times`` times first, as
+    SQLite refuses one (at once, without its busy handler) while another process
+    switches the same new file."""
+
+    def __init__(self, conn: sqlite3.Connection, times: int) -> None:
+        self.conn, self.times = conn, times
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if "journal_mode" in sql and self.times > 0:
+            self.times -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return self.conn.execute(sql, *args)
+
+
+def test_a_contended_switch_to_wal_waits_for_the_other_process(store: SQLiteStore) -> None:
+    real = store._conn
+    store._conn = _Contended(real, times=3)  # type: ignore[assignment]
+    store._enable_wal()  # retried until the other process is done
+    store._conn = _Contended(real, times=10**6)  # type: ignore[assignment]
+    store._timeout_s = 0.1
+    with pytest.raises(hylo.library.LibraryError, match="is busy"):
+        store._enable_wal()
+    store._conn = real
+
+
 def test_two_processes_writing_one_library(path: Path) -> None:
     n = 60
     writers = [
