@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from hylo.domains.arc._util import make
-from hylo.domains.arc.finish import Completion, learned_step
+from hylo.domains.arc.finish import Completion, grid_pairs, learned_step
 from hylo.domains.arc.grid import MAX_SIDE, Array, Grid
 from hylo.domains.arc.tasks import GRID_TO_GRID
 from hylo.lang.program import Primitive
@@ -117,8 +117,8 @@ def continuation_completion(
 
     Each target must start with its candidate (top-left), be larger in some pair, and
     be the candidate's pattern carried on; the sizes must follow one rule per axis."""
-    pairs = list(zip(candidates, targets, strict=True))
-    if not pairs or not all(isinstance(x, Grid) for pair in pairs for x in pair):
+    pairs = grid_pairs(candidates, targets)
+    if pairs is None:
         return None
     if not all(_starts_with(t, c) for c, t in pairs) or all(c.shape == t.shape for c, t in pairs):
         return None
@@ -127,8 +127,7 @@ def continuation_completion(
     if rows is None or cols is None:
         return None
     primitive = resolve_continuation(continuation_name(rows, cols))
-    if primitive is None:
-        return None
+    assert primitive is not None  # some axis grows, so the name always resolves
     try:
         if not all(primitive.fn(c) == t for c, t in pairs):
             return None

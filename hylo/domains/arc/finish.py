@@ -38,14 +38,28 @@ def learned_step(primitive: Primitive) -> Completion:
     return (lambda program: apply_to(primitive, program)), run
 
 
+def grid_pairs(
+    candidates: Sequence[Any], targets: Sequence[Any], *, same_shape: bool = False
+) -> list[tuple[Grid, Grid]] | None:
+    """The ``(candidate, target)`` pairs when every one is a pair of grids (of one shape,
+    where ``same_shape``), else ``None``: the first check of every learned last step."""
+    pairs = list(zip(candidates, targets, strict=True))
+    for c, t in pairs:
+        if not (isinstance(c, Grid) and isinstance(t, Grid)):
+            return None
+        if same_shape and c.shape != t.shape:
+            return None
+    return pairs or None
+
+
 def color_map_completion(
     candidates: Sequence[Any], targets: Sequence[Any], tests: Sequence[Any] = ()
 ) -> Completion | None:
     """Recolouring steps that turn every candidate grid into its target, or ``None``.
 
     (A colour map applies to any grid, so the candidate's ``tests`` do not matter.)"""
-    pairs = list(zip(candidates, targets, strict=True))
-    if not all(isinstance(c, Grid) and c.shape == t.shape for c, t in pairs):
+    pairs = grid_pairs(candidates, targets, same_shape=True)
+    if pairs is None:
         return None
     mapping = learned_color_map(pairs)
     if mapping is None:

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from hylo.domains.arc._compose import bottom_half, left_half, right_half, top_half
 from hylo.domains.arc._util import make
-from hylo.domains.arc.finish import Completion, learned_step
+from hylo.domains.arc.finish import Completion, grid_pairs, learned_step
 from hylo.domains.arc.grid import Grid
 from hylo.domains.arc.tasks import GRID_TO_GRID
 from hylo.lang.program import Primitive
@@ -97,8 +97,8 @@ def halves_completion(
 
     The table must name at least three cases (fewer fit a single colour by chance) and
     every case the halves of the grids in ``tests`` show."""
-    pairs = list(zip(candidates, targets, strict=True))
-    if not pairs or not all(isinstance(x, Grid) for pair in pairs for x in pair):
+    pairs = grid_pairs(candidates, targets)
+    if pairs is None:
         return None
     for split in SPLITS:
         table = _learned(split, pairs)

@@ -77,7 +77,7 @@ from numpy.typing import NDArray
 from scipy import ndimage  # type: ignore[import-untyped]
 
 from hylo.domains.arc._util import make
-from hylo.domains.arc.finish import Completion, learned_step
+from hylo.domains.arc.finish import Completion, grid_pairs, learned_step
 from hylo.domains.arc.grid import Grid
 from hylo.domains.arc.tasks import GRID_TO_GRID
 from hylo.lang.program import Primitive
@@ -443,10 +443,8 @@ def rule_completions(
     ``tests``: ARC's other attempts, where the training pairs do not tell two features
     apart (the cells between two markers on a row, or all cells with two marked sides?).
     """
-    pairs = list(zip(candidates, targets, strict=True))
-    if not all(
-        isinstance(c, Grid) and isinstance(t, Grid) and c.shape == t.shape for c, t in pairs
-    ):
+    pairs = grid_pairs(candidates, targets, same_shape=True)
+    if pairs is None:
         return []
     if all(c == t for c, t in pairs):
         return []

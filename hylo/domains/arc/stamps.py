@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hylo.domains.arc._util import make
-from hylo.domains.arc.finish import Completion, learned_step
+from hylo.domains.arc.finish import Completion, grid_pairs, learned_step
 from hylo.domains.arc.grid import Grid
 from hylo.domains.arc.tasks import GRID_TO_GRID
 from hylo.lang.program import Primitive
@@ -124,10 +124,8 @@ def stamp_completion(
     property of particular colours, and a colour never seen stamping is taken to stamp
     nothing. When every colour seen stamps, what a new one would paint is unknown: ``None``.
     """
-    pairs = list(zip(candidates, targets, strict=True))
-    if not pairs or not all(
-        isinstance(c, Grid) and isinstance(t, Grid) and c.shape == t.shape for c, t in pairs
-    ):
+    pairs = grid_pairs(candidates, targets, same_shape=True)
+    if pairs is None:
         return None
     background = pairs[0][0].background
     if any(c.background != background for c, _ in pairs) or all(c == t for c, t in pairs):

@@ -36,7 +36,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from hylo.domains.arc._util import make
-from hylo.domains.arc.finish import Completion, learned_step
+from hylo.domains.arc.finish import Completion, grid_pairs, learned_step
 from hylo.domains.arc.grid import Grid
 from hylo.domains.arc.tasks import GRID_TO_GRID
 from hylo.lang.program import Primitive
@@ -88,8 +88,8 @@ def window_completion(
 
     The window must fit every grid in ``tests`` too; of the places that fit, the one
     nearest its corner is taken (the first in :data:`CORNERS` among equals)."""
-    pairs = list(zip(candidates, targets, strict=True))
-    if not pairs or not all(isinstance(x, Grid) for pair in pairs for x in pair):
+    pairs = grid_pairs(candidates, targets)
+    if pairs is None:
         return None
     h, w = pairs[0][1].shape
     if h * w < _MIN_CELLS or any(t.shape != (h, w) for _, t in pairs):
