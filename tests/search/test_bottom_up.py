@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,9 +13,11 @@ import hylo.search.bottom_up
 from hylo.domains.lists import LISTS
 from hylo.domains.task import make_task
 from hylo.lang.program import Primitive, Program, apply_to, parse, show
-from hylo.lang.types import parse_type
+from hylo.lang.types import is_ground, parse_type, return_type, show_type
 from hylo.search import BottomUpSynthesizer
-from hylo.search.bottom_up import OnKeys, _compositions, _uses_all_arguments
+from hylo.search.bottom_up import OnKeys, _level_costs, _splits, _uses_all_arguments
+from hylo.search.grammar import Grammar
+from hylo.search.synthesizer import default_grammar
 
 LIST_TO_INT = parse_type("list(int) -> int")
 
@@ -30,28 +33,42 @@ def test_an_under_determined_task_gives_distinct_test_predictions() -> None:
         assert c([3, 1]) == 3
 
 
-def test_equivalent_programs_are_counted_and_dropped() -> None:
+@pytest.mark.parametrize("nats_per_level", [0.25, 0.5, 1.0])
+def test_equivalent_programs_are_counted_and_dropped(nats_per_level: float) -> None:
     task = make_task("sum", LIST_TO_INT, [(([1, 2],), 3), (([4],), 4)])
-    result = BottomUpSynthesizer(timeout_s=20).search(task)
+    result = BottomUpSynthesizer(timeout_s=20, nats_per_level=nats_per_level).search(task)
     assert result.solved
+    assert show(result.candidates[0].program) == "(lam (sum $0))"
     assert result.stats.equivalent > 0
 
 
-def test_the_memory_budget_ends_the_search_cleanly() -> None:
-    noise = make_task("noise", LIST_TO_INT, [(([1, 2],), 917), (([4],), -33)])
-    result = BottomUpSynthesizer(timeout_s=20, max_values=200).search(noise)
-    assert not result.solved
-    assert result.stats.seconds < 20  # stopped by the value budget, not the clock
-
-
-def test_max_cost_bounds_the_search() -> None:
-    noise = make_task("noise", LIST_TO_INT, [(([1, 2],), 917)])
-    result = BottomUpSynthesizer(timeout_s=20, max_cost=3).search(noise)
-    assert not result.solved and not result.stats.timed_out
+@pytest.mark.parametrize("nats_per_level", [0.25, 0.5, 1.0])
+def test_level_costs_follow_the_grammar_to_half_a_level(nats_per_level: float) -> None:
+    # Within a return type, two productions' levels differ by their log-weights' difference,
+    # up to each one's rounding (half a level): finer levels follow the prior closer.
+    base = default_grammar(make_task("t", LIST_TO_INT, [(([1],), 1)]))
+    # Weights spread over eight nats, as a learned library's are.
+    grammar = Grammar((-(i * 0.37) % 8.0, p.program) for i, p in enumerate(base.productions))
+    costs = _level_costs(grammar, [parse_type("list(int)")], nats_per_level)
+    by_return: dict[str, list[tuple[int, float]]] = {}
+    for prod in grammar.productions:
+        ret = return_type(prod.program.tp)
+        level = costs[prod.program.name]
+        if is_ground(ret) and level > 1:  # 1 is a floor, not a rounding
+            by_return.setdefault(show_type(ret), []).append((level, prod.log_weight))
+    assert len(by_return) > 1
+    for group in by_return.values():
+        for (l1, w1), (l2, w2) in itertools.combinations(group, 2):
+            assert abs((l1 - l2) * nats_per_level - (w2 - w1)) <= nats_per_level + 1e-9
 
 
 @pytest.mark.parametrize(
-    ("args", "message"), [({"timeout_s": 0}, "timeout_s"), ({"top_k": 0}, "top_k")]
+    ("args", "message"),
+    [
+        ({"timeout_s": 0}, "timeout_s"),
+        ({"top_k": 0}, "top_k"),
+        ({"nats_per_level": 0}, "nats_per_level"),
+    ],
 )
 def test_bad_arguments_are_refused(args: dict[str, float], message: str) -> None:
     task = make_task("t", LIST_TO_INT, [(([1],), 1)])
@@ -106,9 +123,13 @@ def test_a_case_split_joins_two_partial_programs_under_a_test() -> None:
     assert best([2, 2, 2]) == 6 and best([8]) == 8
 
 
-def test_compositions() -> None:
-    assert list(_compositions(4, 2)) == [(1, 3), (2, 2), (3, 1)]
-    assert list(_compositions(2, 3)) == []
+def test_splits_of_a_cost_among_arguments() -> None:
+    assert list(_splits(4, [None, None])) == [(1, 3), (2, 2), (3, 1)]
+    assert list(_splits(2, [None, None, None])) == []
+    # Only levels that hold values of each argument's type: (1, 3) and (3, 1) are never made.
+    assert list(_splits(4, [[2, 3], [1, 2]])) == [(2, 2), (3, 1)]
+    assert list(_splits(5, [[1, 4], None, [2]])) == [(1, 2, 2)]
+    assert list(_splits(3, [[]])) == []
 
 
 def test_lambdas_must_use_their_arguments() -> None:
