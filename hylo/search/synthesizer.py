@@ -305,6 +305,7 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
     """Bottom-up over grids, also through the colour-role view where test colours are new."""
     from hylo.domains.arc import palette
     from hylo.domains.arc.continuation import continuation_completion
+    from hylo.domains.arc.drawings import COUNT, count_drawing_completion
     from hylo.domains.arc.finish import color_map_completion
     from hylo.domains.arc.halves import halves_completion
     from hylo.domains.arc.lookups import lookup_finishers
@@ -330,6 +331,7 @@ def _grid_synthesizer(timeout_s: float, top_k: int) -> BaseSynthesizer:
                 AtMost(halves_completion, _RULE_CANDIDATES),
                 AtMost(continuation_completion, _RULE_CANDIDATES),
                 *(OnKeys(f, tp) for tp, f in lookup_finishers().items()),
+                OnKeys(count_drawing_completion, COUNT),
             ),
         )
 

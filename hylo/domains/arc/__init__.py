@@ -26,6 +26,7 @@ import math
 from hylo.domains.arc import _color, _compose, _fill, _geometry, _logic, _objects, _symmetry
 from hylo.domains.arc.colormap import apply_color_map, learned_color_map
 from hylo.domains.arc.continuation import resolve_continuation
+from hylo.domains.arc.drawings import resolve_drawing
 from hylo.domains.arc.grid import Grid, Obj
 from hylo.domains.arc.halves import resolve_halves
 from hylo.domains.arc.lookups import resolve_lookup
@@ -68,8 +69,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
 
 def resolve_learned(name: str) -> Primitive | None:
     """What a name outside the search's primitives stands for: a learned neighbourhood rule,
-    stamp, window, cell logic of halves, lookup or continuation, or a colour-role step of the
-    palette view."""
+    stamp, window, cell logic of halves, lookup, continuation or count drawing, or a
+    colour-role step of the palette view."""
     resolvers = (
         resolve_rule,
         resolve_stamp,
@@ -77,6 +78,7 @@ def resolve_learned(name: str) -> Primitive | None:
         resolve_halves,
         resolve_lookup,
         resolve_continuation,
+        resolve_drawing,
         resolve_palette,
     )
     for resolve in resolvers:
