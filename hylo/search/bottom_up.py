@@ -55,6 +55,7 @@ from hylo.lang.program import (
     Primitive,
     Program,
     apply_to,
+    primitives_of,
 )
 from hylo.lang.types import (
     BOOL,
@@ -119,9 +120,11 @@ class OnKeys:
         return self.finisher(outs, targets, tests)
 
 
-# What a finishing step the grammar cannot write costs, in nats (a learned rule's
-# table has tens of entries of one colour in ten each: far more than most programs).
-_FOREIGN_STEP_NATS = 50.0
+# What a finishing step the grammar cannot write costs: its learned table's length, as
+# written in its name (``lookup-int:1=8,2=0``), at a digit's worth of nats per
+# character. A lookup of two one-cell grids costs 16 nats, a rule of twenty keys 140:
+# a description-length prior, so a short table is not ranked below a long conditional.
+_NATS_PER_TABLE_CHARACTER = math.log(10)
 
 # Values between two looks at the clock.
 _CHECK_EVERY = 128
@@ -237,6 +240,7 @@ class _BottomUpRun:
         self.arg_types = arguments(task.request)
         self.goal = return_type(task.request)
         self.costs = _level_costs(grammar, self.arg_types, synth.nats_per_level)
+        self.known = set(grammar.namespace)  # names the grammar writes (not learned tables)
         self.pool: dict[int, dict[Type, list[_Value]]] = {}
         self.poly_levels: set[int] = set()  # levels holding values of polymorphic types
         self.type_levels: dict[Type, list[int]] = {}  # per type: the levels holding values
@@ -498,7 +502,7 @@ class _BottomUpRun:
             foreign = True
             inner_body, inner_tp = unfinished
             inner = self._log_prior(self._closed(inner_body), arrow(*self.arg_types, inner_tp))
-            log_prior = (-1e3 if inner is None else inner) - _FOREIGN_STEP_NATS
+            log_prior = (-1e3 if inner is None else inner) - self._table_nats(body)
         if same is not None:
             # Same predictions as a rule: the more probable program keeps the place.
             if foreign or log_prior is None or self.hits[same].log_prior >= log_prior:
@@ -525,6 +529,12 @@ class _BottomUpRun:
                 self.limits,
             )
         )
+
+    def _table_nats(self, body: Program) -> float:
+        """The description length of the steps in ``body`` that the grammar cannot write
+        (learned tables, named by their contents)."""
+        tables = [p.name for p in primitives_of(body) if p.name not in self.known]
+        return _NATS_PER_TABLE_CHARACTER * sum(len(n.partition(":")[2] or n) for n in tables)
 
     def _closed(self, body: Program) -> Program:
         """``body`` under one lambda per task argument: the task's program."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import hylo.search.bottom_up
 from hylo.domains.lists import LISTS
 from hylo.domains.task import make_task
-from hylo.lang.program import Primitive, Program, apply_to, parse, show
+from hylo.lang.program import Abstraction, Application, Primitive, Program, apply_to, parse, show
 from hylo.lang.types import is_ground, parse_type, return_type, show_type
 from hylo.search import BottomUpSynthesizer
 from hylo.search.bottom_up import OnKeys, _level_costs, _splits, _uses_all_arguments
@@ -99,8 +100,13 @@ def test_a_key_finisher_is_offered_values_of_its_key_type() -> None:
     best = result.candidates[0]
     assert show(best.program).startswith("(lam (pick-"), show(best.program)
     assert best.predictions == (500,), show(best.program)
-    # Ranked by the key's own prior (a finite number), after what the grammar writes.
-    assert -1e3 < best.log_prior < -50
+    # Ranked by the key's own prior less its table's length (a digit's worth per character).
+    assert isinstance(best.program, Abstraction) and isinstance(best.program.body, Application)
+    key = Abstraction(best.program.body.x)
+    key_prior = default_grammar(task).log_prior(key, parse_type("list(int) -> bool"))
+    table = best.program.body.f
+    assert isinstance(table, Primitive)
+    assert best.log_prior == pytest.approx(key_prior - len(table.name) * math.log(10))
 
 
 def test_a_case_split_joins_two_partial_programs_under_a_test() -> None:
