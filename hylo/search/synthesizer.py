@@ -287,7 +287,7 @@ def solve(
     )
 
 
-_RULE_CANDIDATES = 200
+_RULE_CANDIDATES = 400
 
 
 def default_synthesizer(task: Task, *, timeout_s: float, top_k: int) -> BaseSynthesizer:
