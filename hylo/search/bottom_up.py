@@ -136,7 +136,7 @@ _VALUE_OVERHEAD = 1500
 # Cost levels are this many nats of -log probability wide, by default. Half a nat:
 # rounding each node to a whole nat put a six-node program up to three nats (a factor
 # of ~20 in probability) away from its place in the prior's order (training at 2 s:
-# 177 right with 1.0, 181 with 0.5).
+# 178 right with 1.0, 181 with 0.5; 179 with 0.25).
 _NATS_PER_LEVEL = 0.5
 
 # Lambdas looked at per arrow type: most of the cheapest ones are constant functions.
