@@ -1277,7 +1277,9 @@ def _check_file(path: Path, create: bool) -> None:
 
 
 def _what_it_is(header: bytes) -> str:
-    if header.lstrip()[:1] in (b"{", b"["):
+    # JSON is text: binary bytes that happen to start with "{" are not an export.
+    text = all(32 <= b < 127 or b in b"\t\n\r" for b in header)
+    if text and header.lstrip()[:1] in (b"{", b"["):
         return (
             "it is a JSON file, not a library database; if it is a library export, "
             f"make a library from it with: hylo library import FILE NEW.db ({_UNCHANGED})"

@@ -487,6 +487,8 @@ def newer_library(path: Path) -> None:
     ("make", "message"),
     [
         (lambda p: p.write_bytes(os.urandom(4096)), "not an SQLite database"),
+        # Binary bytes that start like JSON (one random file in ~120 did): still not JSON.
+        (lambda p: p.write_bytes(b"{\x00\xff" + os.urandom(4093)), "not an SQLite database"),
         (lambda p: p.write_text('{"format": "hylo-library"}'), "it is a JSON file"),
         (lambda p: p.write_bytes(b"SQLite format 3\x00" + os.urandom(8192)), "damaged or not a"),
         (other_programs_database, "SQLite database of another program"),
@@ -495,7 +497,14 @@ def newer_library(path: Path) -> None:
             rf"newer hylo \(schema version 99; this hylo reads up to {SCHEMA_VERSION}\)",
         ),
     ],
-    ids=["random bytes", "json", "sqlite header then garbage", "another app", "newer schema"],
+    ids=[
+        "random bytes",
+        "binary bytes from a brace",
+        "json",
+        "sqlite header then garbage",
+        "another app",
+        "newer schema",
+    ],
 )
 def test_foreign_or_corrupt_files_are_refused_and_left_alone(path: Path, make, message) -> None:
     make(path)
