@@ -344,9 +344,9 @@ class _BottomUpRun:
         ground = is_ground(want)
         for tp, values in self._candidates(want, split[j], fresh):
             if ground and is_ground(tp):
-                if tp != want:
-                    continue
-                s = subst  # nothing to bind: share (deeper levels copy before unifying)
+                # _candidates gave this very type: nothing to bind, so share the
+                # substitution (deeper levels copy before unifying).
+                s = subst
             else:
                 try:
                     s = unify(tp, want, dict(subst))
