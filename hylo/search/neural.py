@@ -1,19 +1,22 @@
 """Program search with training in the loop: structures with neural modules (HOUDINI-style).
 
-The enumerator proposes well-typed programs, in order of prior probability, over
-the domain's primitives plus neural modules: for each template a *fresh* module
-(``nn:digit#0``) and, for each library module of that template, the module
-*frozen* (``nn:digit@3``) and a fresh module *initialised* from it
-(``nn:digit#1~3``, fine-tuned); for each library module reading the same input, of
-any template, a fresh output layer on its trunk (``nn:pred#2^3``). Every candidate
-that uses at least one module is trained end to end (Adam, early stopping on a
-validation part of the training examples; see :func:`hylo.train.neural.train_program`)
-and scored on that validation part; the best is kept. When the validation part is a
-handful of examples, the finalists (every candidate, when the screen saw fewer than
-five) are scored by cross-validation instead, the winner is chosen among them and the
-frozen candidates only, and it is refit on every example. Candidates equal up to
-eta-reduction and the numbering of fresh modules are trained once; candidates whose
-modules are all frozen library modules are only evaluated, never retrained.
+The enumerator proposes well-typed *structures*, in order of prior probability, over
+the domain's primitives plus one *fresh* module per template (``nn:digit#0``) —
+exactly what the search without a library proposes. Each structure is followed by
+its library variants: every fresh module replaced by a library module *frozen*
+(``nn:digit@3``), by a fresh module *initialised* from it (``nn:digit#2~3``,
+fine-tuned), or by a fresh output layer on the *trunk* of any library module reading
+the same input (``nn:pred#4^3``). A library thus adds candidates and never displaces
+one. Every candidate that uses at least one trainable module is trained end to end
+(Adam, early stopping on a validation part of the training examples; see
+:func:`hylo.train.neural.train_program`) and scored on that validation part; the
+best of each kind (fresh modules, library modules) are trained to the end. When the
+validation part is a handful of examples, these finalists (every candidate, when the
+screen saw fewer than five) are scored by cross-validation instead, the winner is
+chosen among them and the frozen candidates only, and it is refit on every example.
+Candidates equal up to eta-reduction and the numbering of fresh modules are trained
+once; candidates whose modules are all frozen library modules are only evaluated,
+never retrained.
 
 >>> from hylo.domains.digits import CURRICULUM, load_digit_images, make_digit_task
 >>> data = load_digit_images("sklearn")
@@ -30,10 +33,11 @@ from __future__ import annotations
 import collections
 import dataclasses
 import inspect
+import itertools
 import math
 import statistics
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -107,6 +111,8 @@ class CandidateRecord:
     prior: float = 0.0
     refit_epochs: int | None = None
     """Set when cross-validated: the epochs to train on all examples if it is chosen."""
+    structure: str = ""
+    """Canonical form of its structure with every module fresh (library variants share it)."""
 
     def score(self, num_val: int) -> float:
         """Minus log posterior (up to a constant): total validation NLL + description length."""
@@ -142,16 +148,18 @@ def module_productions(
     finetune: bool = True,
     image_size: int | None = None,
 ) -> list[Primitive]:
-    """Fresh modules per template, plus frozen and fine-tuned variants of library modules.
+    """A fresh module per template, then frozen and fine-tuned variants of library modules.
 
-    With ``finetune``, each template also gets a fresh module on the trunk of every
-    library module that reads the same input, whatever its template: a new output
-    layer over features learned before (a 7-detector on a 3-detector's features).
-    With ``image_size`` (pixels), library modules reading images of another size are
-    left out: they cannot read this task's images.
+    Fresh modules come first and are numbered ``#0``, ``#1``, … in template order,
+    so they are named alike with and without a library. With ``finetune``, each
+    template also gets a fresh module on the trunk of every library module that reads
+    the same input, whatever its template: a new output layer over features learned
+    before (a 7-detector on a 3-detector's features). With ``image_size`` (pixels),
+    library modules reading images of another size are left out: they cannot read
+    this task's images.
     """
-    out: list[Primitive] = []
-    fresh = 0
+    out = [module_primitive(ModuleRef(t, fresh=k)) for k, t in enumerate(templates)]
+    fresh = len(templates)
     infos = [
         info
         for info in (library.modules() if library is not None else [])
@@ -160,8 +168,6 @@ def module_productions(
         or info.metadata["architecture"].get("input_dim") == image_size
     ]
     for t in templates:
-        out.append(module_primitive(ModuleRef(t, fresh=fresh)))
-        fresh += 1
         for info in infos:
             same = info.template == t
             if same:
@@ -325,17 +331,53 @@ def propose_programs(
     >>> [canonical(p) for p in islice(found, 3)]
     ['(count nn:pred#0)', '(lam (sum (map nn:digit#0 $0)))', '(lam (maximum (map nn:digit#0 $0)))']
     """
+    for proposal in propose_variants(request, grammar, {}, max_modules, max_cost):
+        yield proposal.program
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A candidate program and the structure it fills in."""
+
+    program: Program
+    structure: str
+    """Canonical form of the structure with every module fresh."""
+    fresh: bool
+    """Every module is fresh: a candidate of the search without a library."""
+
+
+def propose_variants(
+    request: Type,
+    grammar: Grammar,
+    variants: Mapping[str, Sequence[Primitive]],
+    max_modules: int = 1,
+    max_cost: float = 30.0,
+) -> Iterator[Proposal]:
+    """Structures from ``grammar`` (fresh modules only), each followed by its library
+    variants: every fresh module replaced by each of ``variants[template]``.
+
+    Structures are enumerated without library modules, so a library adds candidates
+    and never reorders or displaces the ones the search without it would try. Each
+    variant is checked on its own: ``(not nn:pred#0)`` is redundant (a fresh module
+    can learn the negation), ``(not nn:pred@3)`` is not.
+    """
     enum = Enumerator(grammar, request, Budget())
     seen: set[str] = set()
     lo, step = 0.0, 1.5
     while lo < max_cost:
         for item in enum.band(lo, lo + step):
             p = enum.program(item)
-            n = len(module_names(p))
-            key = canonical(p)
-            if 1 <= n <= max_modules and key not in seen and not redundant(p):
-                seen.add(key)
-                yield p
+            names = module_names(p)
+            if not 1 <= len(names) <= max_modules:
+                continue
+            structure = canonical(p)
+            options = [[n, *_names(variants.get(ModuleRef.parse(n).template, ()))] for n in names]
+            for choice in itertools.product(*options):
+                q = _rename(p, dict(zip(names, choice, strict=True)))
+                key = canonical(q)
+                if key not in seen and not redundant(q):
+                    seen.add(key)
+                    yield Proposal(q, structure, choice == tuple(names))
         lo += step
 
 
@@ -407,17 +449,21 @@ class NeuralSynthesizer:
         return {n: getattr(self, n) for n in names}
 
     def grammar(self) -> Grammar:
-        """The primitives and module productions the search enumerates over."""
-        if self.domain is None:
-            from hylo.domains.digits import DIGITS
+        """The primitives and fresh modules the search enumerates structures over."""
+        fresh = self._modules()[: len(self.templates)]
+        return Grammar.uniform([*self._domain().primitives, *fresh])
 
-            domain = DIGITS
-        else:
-            domain = self.domain
+    def _domain(self) -> Domain:
+        if self.domain is not None:
+            return self.domain
+        from hylo.domains.digits import DIGITS
+
+        return DIGITS
+
+    def _modules(self) -> list[Primitive]:
         shape = getattr(self, "image_shape_", None)
         pixels = None if shape is None else math.prod(shape)
-        prods = module_productions(self.templates, self.library, self.finetune, pixels)
-        return Grammar.uniform([*domain.primitives, *prods])
+        return module_productions(self.templates, self.library, self.finetune, pixels)
 
     def fit(self, task: Task) -> Self:
         """Search and train; sets ``program_``, ``modules_``, ``stats_`` and ``request_``.
@@ -438,28 +484,7 @@ class NeuralSynthesizer:
         self.image_shape_ = _image_shape(task)
         self.request_ = task.request
         self.stats_ = NeuralSearchStats()
-        screen = TrainConfig(
-            self.screen_epochs, self.screen_epochs, self.lr, self.batch_size, self.seed
-        )
-        pool: list[_Scored] = []
-        grammar = self.grammar()
-        bits = math.log(len(grammar))  # nats per program leaf under a uniform grammar
-        reuse = _reuse_nats(grammar)
-        trained = 0
-        for k, p in enumerate(propose_programs(task.request, grammar, self.max_modules)):
-            # Candidates with only frozen library modules cost an evaluation, not a
-            # training run: they do not count against max_candidates.
-            if k >= _PROPOSALS_PER_CANDIDATE * self.max_candidates:
-                break
-            if time.perf_counter() - start > self.timeout_s:
-                break
-            if trained >= self.max_candidates and _trainable(p):
-                continue  # the training budget is spent; library reuse is still looked at
-            record, modules = self._try(p, train, val, data, screen)
-            if record is not None:
-                record.prior = size(p) * bits + sum(reuse.get(n, 0.0) for n in module_names(p))
-                trained += record.trained
-                pool.append((record, p, modules))
+        pool = self._screen(task.request, train, val, data, start)
         if not pool:
             raise HyloError(
                 f"no candidate program for {task.name!r} ({show_type(task.request)}) could be "
@@ -470,28 +495,18 @@ class NeuralSynthesizer:
         n_val = len(val)
         pool.sort(key=lambda c: c[0].score(n_val))
         trainable = [c for c in pool if c[0].trained]
-        finalists = trainable[: self._num_finalists(n_val, len(trainable))]
-        full = TrainConfig(
-            self.epochs,
-            self.patience,
-            self.lr,
-            self.batch_size,
-            self.seed,
-            min_steps=self.min_steps,
-        )
-        for record, p, modules in finalists:
-            if time.perf_counter() - start > self.timeout_s:
-                break
-            r = train_program(p, train, val, modules, full)
-            record.val_accuracy, record.val_loss = r.val_accuracy, r.val_loss
-            record.epochs += r.epochs
-            record.seconds += r.seconds
-            if n_val < _CROSS_VALIDATE_BELOW and len(finalists) > 1:
-                self._cross_validate(record, p, data, full)
+        fresh = [c for c in trainable if not _reuses(c[1])]
+        fresh = fresh[: self._num_finalists(n_val, len(fresh))]
+        reused = [c for c in trainable if _reuses(c[1])]
+        cross_validate = n_val < _CROSS_VALIDATE_BELOW and len(fresh) + min(len(reused), 1) > 1
+        self._train_finalists(fresh, train, val, data, cross_validate, start)
+        n_scored = len(data) if cross_validate else n_val
+        reused = self._reused_finalists(reused, fresh, n_val, n_scored)
+        self._train_finalists(reused, train, val, data, cross_validate, start)
         # Cross-validated and frozen candidates were scored on every example: their
         # evidence is that of all of them, weighed against the prior at that count.
-        cross_validated = any(c[0].refit_epochs is not None for c in pool)
-        n_scored = len(data) if cross_validated else n_val
+        if not any(c[0].refit_epochs is not None for c in pool):
+            n_scored = n_val  # the finalists' cross-validation ran out of time
         best = min(_comparable(pool), key=lambda c: c[0].score(n_scored))
         if best[0].refit_epochs is not None:
             best = (best[0], best[1], self._refit(*best, data))
@@ -519,6 +534,105 @@ class NeuralSynthesizer:
         return CandidateRecord(
             show(p), r.trained, r.val_accuracy, r.val_loss, r.epochs, r.seconds
         ), modules
+
+    def _screen(
+        self,
+        request: Type,
+        train: EncodedExamples,
+        val: EncodedExamples,
+        data: EncodedExamples,
+        start: float,
+    ) -> list[_Scored]:
+        """Train every proposal within budget for ``screen_epochs``; score it and its prior.
+
+        The budget counts structures, as the search without a library does; a
+        structure's library variants are trained alongside it, and candidates whose
+        modules are all frozen cost an evaluation only, not a training run.
+        """
+        screen = TrainConfig(
+            self.screen_epochs, self.screen_epochs, self.lr, self.batch_size, self.seed
+        )
+        grammar = self.grammar()
+        library_variants = self._modules()[len(self.templates) :]
+        bits = math.log(len(grammar))  # nats per program leaf under a uniform grammar
+        reuse = _reuse_nats(library_variants)
+        by_template: dict[str, list[Primitive]] = collections.defaultdict(list)
+        for v in library_variants:
+            by_template[ModuleRef.parse(v.name).template].append(v)
+        pool: list[_Scored] = []
+        structures: set[str] = set()
+        proposed = 0
+        for proposal in propose_variants(request, grammar, by_template, self.max_modules):
+            if proposal.fresh:
+                if proposed >= _PROPOSALS_PER_CANDIDATE * self.max_candidates:
+                    break
+                proposed += 1
+            if time.perf_counter() - start > self.timeout_s:
+                break
+            p = proposal.program
+            if _trainable(p) and not self._in_budget(proposal, structures):
+                continue  # the training budget is spent; library reuse is still looked at
+            record, modules = self._try(p, train, val, data, screen)
+            if record is not None:
+                record.structure = proposal.structure
+                record.prior = size(p) * bits + sum(reuse.get(n, 0.0) for n in module_names(p))
+                if record.trained and proposal.fresh:
+                    structures.add(proposal.structure)
+                pool.append((record, p, modules))
+        return pool
+
+    def _in_budget(self, proposal: Proposal, structures: set[str]) -> bool:
+        """Whether a trainable candidate may be trained, with ``structures`` trained so far."""
+        if proposal.fresh or proposal.structure not in structures:
+            return len(structures) < self.max_candidates
+        return True  # a library variant of a structure already trained
+
+    def _train_finalists(
+        self,
+        finalists: list[_Scored],
+        train: EncodedExamples,
+        val: EncodedExamples,
+        data: EncodedExamples,
+        cross_validate: bool,
+        start: float,
+    ) -> None:
+        """Train each finalist to the end (early stopping); cross-validate it on request."""
+        full = TrainConfig(
+            self.epochs,
+            self.patience,
+            self.lr,
+            self.batch_size,
+            self.seed,
+            min_steps=self.min_steps,
+        )
+        for record, p, modules in finalists:
+            if time.perf_counter() - start > self.timeout_s:
+                break
+            r = train_program(p, train, val, modules, full)
+            record.val_accuracy, record.val_loss = r.val_accuracy, r.val_loss
+            record.epochs += r.epochs
+            record.seconds += r.seconds
+            if cross_validate:
+                self._cross_validate(record, p, data, full)
+
+    def _reused_finalists(
+        self, reused: list[_Scored], fresh: list[_Scored], n_val: int, n_scored: int
+    ) -> list[_Scored]:
+        """The finalists among candidates with library modules, ranked apart from the
+        fresh ones: a module that starts from the library is ahead after a few epochs
+        of screening, not necessarily after training. The fresh finalists are then the
+        ones the search without a library trains to the end.
+
+        ``reused`` is in screen order. When the screen cannot rank (a handful of
+        validation examples), the variants of the structures the ``fresh`` finalists'
+        scores (on ``n_scored`` examples) rank best are finalists: the examples choose
+        the structure, the library offers other starts for its modules.
+        """
+        if n_val >= _SCREEN_MIN_EXAMPLES:
+            return reused[: self.finalists]
+        ranked = sorted(fresh, key=lambda c: c[0].score(n_scored))[: self.finalists]
+        structures = {c[0].structure for c in ranked}
+        return [c for c in reused if c[0].structure in structures]
 
     def _num_finalists(self, n_val: int, trained: int) -> int:
         """``finalists``, or every trained candidate when the screen cannot rank them.
@@ -641,22 +755,22 @@ class NeuralSynthesizer:
         return self.program_
 
 
-def _reuse_nats(grammar: Grammar) -> dict[str, float]:
-    """Extra description length of each library-module production: ``log V``, where
-    ``V`` is the number of library variants offered for its template.
+def _reuse_nats(variants: Sequence[Primitive]) -> dict[str, float]:
+    """Extra description length of each library variant: ``log V``, where ``V`` is the
+    number of library variants offered for its template.
 
-    A uniform grammar charges a module one leaf whether it is fresh or one of many
-    library variants (frozen, fine-tuned, on a trunk); a prior that first picks fresh
-    or reused and then which variant charges the variant ``log V`` more. On a handful
-    of examples a variant then has to fit better by that much to win, not by the
-    noise of a few held-out lists; a frozen module that knows the task does.
+    Structures are enumerated with one fresh module per template, which costs one
+    leaf; a prior that first picks fresh or reused and then which variant charges the
+    variant ``log V`` more. On a handful of examples a variant then has to fit better
+    by that much to win, not by the noise of a few held-out lists; a frozen module
+    that knows the task does.
     """
-    refs = [ModuleRef.parse(p.name) for p in grammar.primitives if ModuleRef.is_module_name(p.name)]
-    variants = collections.Counter(r.template for r in refs if r.artifact is not None)
+    refs = [ModuleRef.parse(p.name) for p in variants]
+    counts = collections.Counter(r.template for r in refs if r.artifact is not None)
     return {
-        r.name: math.log(variants[r.template])
+        r.name: math.log(counts[r.template])
         for r in refs
-        if r.artifact is not None and variants[r.template] > 1
+        if r.artifact is not None and counts[r.template] > 1
     }
 
 
@@ -676,6 +790,15 @@ def _comparable(pool: list[_Scored]) -> list[_Scored]:
 
 def _trainable(p: Program) -> bool:
     return any(ModuleRef.parse(name).trainable for name in module_names(p))
+
+
+def _reuses(p: Program) -> bool:
+    """Some module of ``p`` is, or starts from, a library module."""
+    return any(ModuleRef.parse(name).artifact is not None for name in module_names(p))
+
+
+def _names(primitives: Sequence[Primitive]) -> list[str]:
+    return [q.name for q in primitives]
 
 
 def _rename(p: Program, names: dict[str, str]) -> Program:

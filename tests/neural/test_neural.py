@@ -17,7 +17,6 @@ from hylo.domains.digits import DIGITS
 from hylo.domains.task import Task, make_task
 from hylo.lang import Evaluator, HyloError, ParseError, infer, parse, parse_type, show, show_type
 from hylo.library import open_library
-from hylo.search.grammar import Grammar
 from hylo.search.neural import (
     CandidateRecord,
     NeuralSynthesizer,
@@ -26,6 +25,7 @@ from hylo.search.neural import (
     canonical,
     module_productions,
     propose_programs,
+    propose_variants,
     redundant,
 )
 from hylo.train.neural import (
@@ -374,11 +374,11 @@ def test_library_modules_are_offered_frozen_fine_tuned_and_as_trunks(tmp_path: P
         store.put_artifact("module", "automl", {"architecture": "(dense 16)"}, {"w": b""})
         names = [p.name for p in module_productions(("digit", "pred"), library, image_size=64)]
         assert names == [
-            "nn:digit#0",
+            "nn:digit#0",  # fresh modules first, named as without a library
+            "nn:pred#1",
             f"nn:digit@{digit}",
-            f"nn:digit#1~{digit}",
-            f"nn:digit#2^{digit}",
-            "nn:pred#3",
+            f"nn:digit#2~{digit}",
+            f"nn:digit#3^{digit}",
             f"nn:pred#4^{digit}",  # a pred on the digit classifier's features
         ]  # the pred reading 2×2 images cannot read these 8×8 ones
         frozen = module_productions(("pred",), library, finetune=False)
@@ -441,9 +441,73 @@ def test_a_library_variant_costs_the_log_of_the_variants_offered(tmp_path: Path)
         library = ModuleLibrary(store)
         a = library.save(NeuralModule(ModuleSpec("pred", 64, (8,))), "a", {})
         b = library.save(NeuralModule(ModuleSpec("pred", 64, (8,))), "b", {})
-        grammar = Grammar.uniform(module_productions(("pred",), library, image_size=64))
-        nats = _reuse_nats(grammar)
-    variants = [p.name for p in grammar.primitives if ModuleRef.parse(p.name).artifact]
+        productions = module_productions(("pred",), library, image_size=64)
+        nats = _reuse_nats(productions)
+    variants = [p.name for p in productions if ModuleRef.parse(p.name).artifact]
     assert len(variants) == 6  # frozen, fine-tuned and trunk of each of two modules
     assert f"nn:pred@{a}" in variants and f"nn:pred#4^{b}" in variants
     assert nats == {name: pytest.approx(math.log(6)) for name in variants}  # fresh: free
+
+
+def test_library_variants_follow_their_structure_each_checked_on_its_own() -> None:
+    grammar = NeuralSynthesizer(templates=("pred",)).grammar()
+    variants = {"pred": [program("nn:pred@7"), program("nn:pred#1~7")]}
+    found = list(
+        itertools.islice(propose_variants(parse_type("list(image) -> int"), grammar, variants), 12)
+    )
+    texts = [canonical(p.program) for p in found]
+    assert texts[:3] == ["(count nn:pred#0)", "(count nn:pred@7)", "(count nn:pred#0~7)"]
+    assert [p.fresh for p in found[:3]] == [True, False, False]
+    assert {p.structure for p in found[:3]} == {"(count nn:pred#0)"}
+    # a fresh module learns a negation itself; a frozen one cannot
+    assert "(count (lam (not (nn:pred@7 $0))))" in texts
+    assert "(count (lam (not (nn:pred#0 $0))))" not in texts
+
+
+def test_a_library_adds_candidates_and_displaces_none(tmp_path: Path) -> None:
+    """The candidates with fresh modules are the ones the search without a library
+    trains, scored alike; a library module's variants come on top."""
+    task = count_task(20)  # 4 validation lists: every fresh candidate is a finalist,
+    # and the library variants of the structures those rank best
+    settings = {"max_candidates": 3, "epochs": 4, "screen_epochs": 2, "min_steps": 0}
+    alone = NeuralSynthesizer(**settings).fit(task)  # type: ignore[arg-type]
+    with open_library(tmp_path / "lib.db", domain="digits") as store:
+        library = ModuleLibrary(store)
+        library.save(NeuralModule(ModuleSpec("pred", 4, (8,))), "p", {})
+        hylo = NeuralSynthesizer(library=library, **settings).fit(task)  # type: ignore[arg-type]
+
+    def fresh(synth: NeuralSynthesizer) -> list[tuple[str, float]]:
+        return [
+            (c.program, c.val_loss) for c in synth.stats_.candidates if not _reuses_text(c.program)
+        ]
+
+    assert fresh(hylo) == fresh(alone)
+    fresh_records = [c for c in hylo.stats_.candidates if not _reuses_text(c.program)]
+    reused = [c for c in hylo.stats_.candidates if c.trained and _reuses_text(c.program)]
+    ranked = sorted(fresh_records, key=lambda c: c.score(len(task.train)))
+    top = [c.structure for c in ranked if c.refit_epochs is not None][:2]
+    finalists = [c for c in reused if c.refit_epochs is not None]
+    assert finalists and all(c.structure in top for c in finalists)  # the two best structures
+
+
+def test_library_variants_are_finalists_ranked_apart_from_fresh_modules() -> None:
+    def scored(text: str, loss: float, structure: str) -> Any:
+        record = CandidateRecord(text, True, 1.0, loss, 3, 0.1, structure=structure)
+        return record, program(text), {}
+
+    count, total = "(count nn:pred#0)", "(lam (sum (map nn:digit#0 $0)))"
+    fresh = [scored("(lam (count nn:pred#1 $0))", 0.4, count), scored(total, 0.3, total)]
+    reused = [
+        scored("(lam (count nn:pred#2~5 $0))", 0.1, count),
+        scored("(lam (sum (map nn:digit#3^5 $0)))", 0.2, total),
+        scored("(lam (count nn:pred#4^5 $0))", 0.3, count),
+    ]
+    synth = NeuralSynthesizer(finalists=1)
+    # a screen on enough examples ranks the variants among themselves
+    assert synth._reused_finalists(reused, fresh, n_val=10, n_scored=10) == reused[:1]
+    # on a handful it cannot: the variants of the structure the fresh finalists rank best
+    assert synth._reused_finalists(reused, fresh, n_val=2, n_scored=10) == [reused[1]]
+
+
+def _reuses_text(text: str) -> bool:
+    return any(mark in text for mark in "@~^")
