@@ -501,7 +501,8 @@ class NeuralSynthesizer:
         cross_validate = n_val < _CROSS_VALIDATE_BELOW and len(fresh) + min(len(reused), 1) > 1
         self._train_finalists(fresh, train, val, data, cross_validate, start)
         n_scored = len(data) if cross_validate else n_val
-        reused = self._reused_finalists(reused, fresh, n_val, n_scored)
+        honest = fresh + [c for c in pool if not c[0].trained]  # frozen: scored on all
+        reused = self._reused_finalists(reused, honest, n_val, n_scored)
         self._train_finalists(reused, train, val, data, cross_validate, start)
         # Cross-validated and frozen candidates were scored on every example: their
         # evidence is that of all of them, weighed against the prior at that count.
@@ -616,7 +617,7 @@ class NeuralSynthesizer:
                 self._cross_validate(record, p, data, full)
 
     def _reused_finalists(
-        self, reused: list[_Scored], fresh: list[_Scored], n_val: int, n_scored: int
+        self, reused: list[_Scored], scored: list[_Scored], n_val: int, n_scored: int
     ) -> list[_Scored]:
         """The finalists among candidates with library modules, ranked apart from the
         fresh ones: a module that starts from the library is ahead after a few epochs
@@ -624,14 +625,16 @@ class NeuralSynthesizer:
         ones the search without a library trains to the end.
 
         ``reused`` is in screen order. When the screen cannot rank (a handful of
-        validation examples), the variants of the structures the ``fresh`` finalists'
-        scores (on ``n_scored`` examples) rank best are finalists: the examples choose
-        the structure, the library offers other starts for its modules.
+        validation examples), the finalists are the variants of the ``finalists``
+        structures best scored (on ``n_scored`` examples) by the ``scored`` candidates
+        — the fresh finalists and the frozen library modules, whose scores no training
+        on the examples flatters: the examples choose the structure, the library
+        offers other starts for its modules.
         """
         if n_val >= _SCREEN_MIN_EXAMPLES:
             return reused[: self.finalists]
-        ranked = sorted(fresh, key=lambda c: c[0].score(n_scored))[: self.finalists]
-        structures = {c[0].structure for c in ranked}
+        ranked = sorted(scored, key=lambda c: c[0].score(n_scored))
+        structures = list(dict.fromkeys(c[0].structure for c in ranked))[: self.finalists]
         return [c for c in reused if c[0].structure in structures]
 
     def _num_finalists(self, n_val: int, trained: int) -> int:

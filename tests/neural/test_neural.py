@@ -468,7 +468,7 @@ def test_a_library_adds_candidates_and_displaces_none(tmp_path: Path) -> None:
     """The candidates with fresh modules are the ones the search without a library
     trains, scored alike; a library module's variants come on top."""
     task = count_task(20)  # 4 validation lists: every fresh candidate is a finalist,
-    # and the library variants of the structures those rank best
+    # and the library variants of the structures those and the frozen modules rank best
     settings = {"max_candidates": 3, "epochs": 4, "screen_epochs": 2, "min_steps": 0}
     alone = NeuralSynthesizer(**settings).fit(task)  # type: ignore[arg-type]
     with open_library(tmp_path / "lib.db", domain="digits") as store:
@@ -484,8 +484,10 @@ def test_a_library_adds_candidates_and_displaces_none(tmp_path: Path) -> None:
     assert fresh(hylo) == fresh(alone)
     fresh_records = [c for c in hylo.stats_.candidates if not _reuses_text(c.program)]
     reused = [c for c in hylo.stats_.candidates if c.trained and _reuses_text(c.program)]
-    ranked = sorted(fresh_records, key=lambda c: c.score(len(task.train)))
-    top = [c.structure for c in ranked if c.refit_epochs is not None][:2]
+    honest = [c for c in hylo.stats_.candidates if c.refit_epochs is not None or not c.trained]
+    honest = [c for c in honest if c in fresh_records or not c.trained]
+    ranked = sorted(honest, key=lambda c: c.score(len(task.train)))
+    top = list(dict.fromkeys(c.structure for c in ranked))[:2]
     finalists = [c for c in reused if c.refit_epochs is not None]
     assert finalists and all(c.structure in top for c in finalists)  # the two best structures
 
@@ -507,6 +509,11 @@ def test_library_variants_are_finalists_ranked_apart_from_fresh_modules() -> Non
     assert synth._reused_finalists(reused, fresh, n_val=10, n_scored=10) == reused[:1]
     # on a handful it cannot: the variants of the structure the fresh finalists rank best
     assert synth._reused_finalists(reused, fresh, n_val=2, n_scored=10) == [reused[1]]
+    # or a frozen library module does, scored on every example
+    frozen = CandidateRecord("(lam (count nn:pred@5 $0))", False, 1.0, 0.05, 0, 0.0)
+    frozen.structure = count
+    scored = [*fresh, (frozen, program(frozen.program), {})]
+    assert synth._reused_finalists(reused, scored, n_val=2, n_scored=10) == [reused[0], reused[2]]
 
 
 def _reuses_text(text: str) -> bool:
