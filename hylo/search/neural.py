@@ -484,7 +484,7 @@ class NeuralSynthesizer:
         self.image_shape_ = _image_shape(task)
         self.request_ = task.request
         self.stats_ = NeuralSearchStats()
-        pool = self._screen(task.request, train, val, data, start)
+        pool, waiting = self._screen(task.request, train, val, data, start)
         if not pool:
             raise HyloError(
                 f"no candidate program for {task.name!r} ({show_type(task.request)}) could be "
@@ -494,20 +494,21 @@ class NeuralSynthesizer:
         # examples) plus description length, which decides when the examples cannot.
         n_val = len(val)
         pool.sort(key=lambda c: c[0].score(n_val))
-        trainable = [c for c in pool if c[0].trained]
-        fresh = [c for c in trainable if not _reuses(c[1])]
+        fresh = [c for c in pool if c[0].trained]  # library variants are still waiting
         fresh = fresh[: self._num_finalists(n_val, len(fresh))]
-        reused = [c for c in trainable if _reuses(c[1])]
-        cross_validate = n_val < _CROSS_VALIDATE_BELOW and len(fresh) + min(len(reused), 1) > 1
+        cross_validate = n_val < _CROSS_VALIDATE_BELOW and len(fresh) + min(len(waiting), 1) > 1
         self._train_finalists(fresh, train, val, data, cross_validate, start)
-        n_scored = len(data) if cross_validate else n_val
-        honest = fresh + [c for c in pool if not c[0].trained]  # frozen: scored on all
-        reused = self._reused_finalists(reused, honest, n_val, n_scored)
+        # Library modules are tried in the structures the examples rank best, scored by
+        # the fresh finalists and by frozen library modules (no training flatters those).
+        n_scored = self._evidence(pool, data, val)
+        ranked = sorted(_comparable(pool), key=lambda c: c[0].score(n_scored))
+        leading = list(dict.fromkeys(c[0].structure for c in ranked))[: self.finalists]
+        reused = self._screen_variants(leading, waiting, train, val, data, start)
+        reused.sort(key=lambda c: c[0].score(n_val))
+        pool += reused
+        reused = reused[: self._num_finalists(n_val, len(reused))]
         self._train_finalists(reused, train, val, data, cross_validate, start)
-        # Cross-validated and frozen candidates were scored on every example: their
-        # evidence is that of all of them, weighed against the prior at that count.
-        if not any(c[0].refit_epochs is not None for c in pool):
-            n_scored = n_val  # the finalists' cross-validation ran out of time
+        n_scored = self._evidence(pool, data, val)
         best = min(_comparable(pool), key=lambda c: c[0].score(n_scored))
         if best[0].refit_epochs is not None:
             best = (best[0], best[1], self._refit(*best, data))
@@ -543,25 +544,22 @@ class NeuralSynthesizer:
         val: EncodedExamples,
         data: EncodedExamples,
         start: float,
-    ) -> list[_Scored]:
-        """Train every proposal within budget for ``screen_epochs``; score it and its prior.
+    ) -> tuple[list[_Scored], dict[str, list[Program]]]:
+        """Train the fresh candidates for ``screen_epochs`` and evaluate the frozen ones.
 
-        The budget counts structures, as the search without a library does; a
-        structure's library variants are trained alongside it, and candidates whose
-        modules are all frozen cost an evaluation only, not a training run.
+        The budget counts structures, as the search without a library does.
+        Candidates whose modules are all frozen cost an evaluation only; those that
+        train library modules wait, by structure, for :meth:`_screen_variants`.
         """
-        screen = TrainConfig(
-            self.screen_epochs, self.screen_epochs, self.lr, self.batch_size, self.seed
-        )
         grammar = self.grammar()
         library_variants = self._modules()[len(self.templates) :]
-        bits = math.log(len(grammar))  # nats per program leaf under a uniform grammar
-        reuse = _reuse_nats(library_variants)
+        self._prior = _Prior(math.log(len(grammar)), _reuse_nats(library_variants))
         by_template: dict[str, list[Primitive]] = collections.defaultdict(list)
         for v in library_variants:
             by_template[ModuleRef.parse(v.name).template].append(v)
         pool: list[_Scored] = []
-        structures: set[str] = set()
+        waiting: dict[str, list[Program]] = collections.defaultdict(list)
+        structures = 0
         proposed = 0
         for proposal in propose_variants(request, grammar, by_template, self.max_modules):
             if proposal.fresh:
@@ -570,23 +568,63 @@ class NeuralSynthesizer:
                 proposed += 1
             if time.perf_counter() - start > self.timeout_s:
                 break
-            p = proposal.program
-            if _trainable(p) and not self._in_budget(proposal, structures):
+            p, trainable = proposal.program, _trainable(proposal.program)
+            if trainable and not proposal.fresh:
+                waiting[proposal.structure].append(p)
+                continue
+            if trainable and structures >= self.max_candidates:
                 continue  # the training budget is spent; library reuse is still looked at
-            record, modules = self._try(p, train, val, data, screen)
-            if record is not None:
-                record.structure = proposal.structure
-                record.prior = size(p) * bits + sum(reuse.get(n, 0.0) for n in module_names(p))
-                if record.trained and proposal.fresh:
-                    structures.add(proposal.structure)
-                pool.append((record, p, modules))
-        return pool
+            scored = self._screened(p, proposal.structure, train, val, data)
+            if scored is not None:
+                structures += scored[0].trained
+                pool.append(scored)
+        return pool, waiting
 
-    def _in_budget(self, proposal: Proposal, structures: set[str]) -> bool:
-        """Whether a trainable candidate may be trained, with ``structures`` trained so far."""
-        if proposal.fresh or proposal.structure not in structures:
-            return len(structures) < self.max_candidates
-        return True  # a library variant of a structure already trained
+    def _screen_variants(
+        self,
+        structures: list[str],
+        waiting: dict[str, list[Program]],
+        train: EncodedExamples,
+        val: EncodedExamples,
+        data: EncodedExamples,
+        start: float,
+    ) -> list[_Scored]:
+        """Screen the candidates waiting with library modules to train, for ``structures``."""
+        out: list[_Scored] = []
+        for structure in structures:
+            for p in waiting.get(structure, []):
+                if time.perf_counter() - start > self.timeout_s:
+                    return out
+                scored = self._screened(p, structure, train, val, data)
+                if scored is not None:
+                    out.append(scored)
+        return out
+
+    @staticmethod
+    def _evidence(pool: list[_Scored], data: EncodedExamples, val: EncodedExamples) -> int:
+        """Examples a comparable score stands on: cross-validated and frozen candidates
+        were scored on every example, the others on the validation part."""
+        cross_validated = any(c[0].refit_epochs is not None for c in pool)
+        return len(data) if cross_validated else len(val)
+
+    def _screened(
+        self,
+        p: Program,
+        structure: str,
+        train: EncodedExamples,
+        val: EncodedExamples,
+        everything: EncodedExamples,
+    ) -> _Scored | None:
+        """``p`` screened (or, with only frozen modules, evaluated) with its prior."""
+        screen = TrainConfig(
+            self.screen_epochs, self.screen_epochs, self.lr, self.batch_size, self.seed
+        )
+        record, modules = self._try(p, train, val, everything, screen)
+        if record is None:
+            return None
+        record.structure = structure
+        record.prior = self._prior(p)
+        return record, p, modules
 
     def _train_finalists(
         self,
@@ -615,27 +653,6 @@ class NeuralSynthesizer:
             record.seconds += r.seconds
             if cross_validate:
                 self._cross_validate(record, p, data, full)
-
-    def _reused_finalists(
-        self, reused: list[_Scored], scored: list[_Scored], n_val: int, n_scored: int
-    ) -> list[_Scored]:
-        """The finalists among candidates with library modules, ranked apart from the
-        fresh ones: a module that starts from the library is ahead after a few epochs
-        of screening, not necessarily after training. The fresh finalists are then the
-        ones the search without a library trains to the end.
-
-        ``reused`` is in screen order. When the screen cannot rank (a handful of
-        validation examples), the finalists are the variants of the ``finalists``
-        structures best scored (on ``n_scored`` examples) by the ``scored`` candidates
-        — the fresh finalists and the frozen library modules, whose scores no training
-        on the examples flatters: the examples choose the structure, the library
-        offers other starts for its modules.
-        """
-        if n_val >= _SCREEN_MIN_EXAMPLES:
-            return reused[: self.finalists]
-        ranked = sorted(scored, key=lambda c: c[0].score(n_scored))
-        structures = list(dict.fromkeys(c[0].structure for c in ranked))[: self.finalists]
-        return [c for c in reused if c[0].structure in structures]
 
     def _num_finalists(self, n_val: int, trained: int) -> int:
         """``finalists``, or every trained candidate when the screen cannot rank them.
@@ -756,6 +773,18 @@ class NeuralSynthesizer:
         for name in renamed.values():
             self.modules_[name].requires_grad_(False)
         return self.program_
+
+
+@dataclass(frozen=True)
+class _Prior:
+    """Description length of a candidate: ``bits`` per leaf, plus ``reuse`` nats for
+    each library variant it uses."""
+
+    bits: float
+    reuse: dict[str, float]
+
+    def __call__(self, p: Program) -> float:
+        return size(p) * self.bits + sum(self.reuse.get(n, 0.0) for n in module_names(p))
 
 
 def _reuse_nats(variants: Sequence[Primitive]) -> dict[str, float]:
