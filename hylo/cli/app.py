@@ -83,6 +83,9 @@ class Split(StrEnum):
     evaluation = "evaluation"
 
 
+_SEARCH_TIMEOUT_S = 10.0  # `hylo bench`: seconds per task when --timeout is not given
+
+
 def _show_version(value: bool) -> None:
     if value:
         typer.echo(f"hylo {__version__}")
@@ -348,8 +351,15 @@ def bench(
         ),
     ],
     timeout: Annotated[
-        float, typer.Option("--timeout", "-t", min=0.001, help="Search time per task, seconds.")
-    ] = 10.0,
+        float | None,
+        typer.Option(
+            "--timeout",
+            "-t",
+            min=0.001,
+            help="Search time per task, seconds (default 10; for 'digits', 120 per search: "
+            "each trains a dozen networks).",
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -449,6 +459,7 @@ def bench(
 
         bench_digits(source, json_out, library, limit, timeout, seed)
         return
+    timeout = _SEARCH_TIMEOUT_S if timeout is None else timeout
     if suite == "control":
         from hylo.cli.control import bench_control
 

@@ -29,6 +29,7 @@ stated accuracy on some later task).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import tempfile
@@ -424,17 +425,21 @@ def bench_digits(
     json_out: Path | None,
     library: Path | None,
     limit: int | None,
-    timeout: float,
+    timeout: float | None,
     seed: int = 0,
 ) -> None:
-    """The ``hylo bench digits`` command: run, print the table, write JSON and plot."""
+    """The ``hylo bench digits`` command: run, print the table, write JSON and plot.
+
+    ``timeout`` bounds each search (None: :class:`DigitsBenchConfig`'s budget)."""
     from hylo.cli._common import fail, stderr, stdout
     from hylo.domains.digits import SOURCES
     from hylo.lang.errors import HyloError
 
     if source not in SOURCES:
         fail(f"unknown digit source {source!r}; choose one of: {', '.join(SOURCES)}")
-    config = DigitsBenchConfig(source=source, num_tasks=limit, timeout_s=timeout, seed=seed)
+    config = DigitsBenchConfig(source=source, num_tasks=limit, seed=seed)
+    if timeout is not None:
+        config = dataclasses.replace(config, timeout_s=timeout)
     stderr.print(
         f"benchmark: digits ({source}), {len(CURRICULUM[:limit])} tasks, 3 methods"
         + (f", modules kept in {library}" if library else "")
