@@ -441,8 +441,8 @@ def bench_digits(
     if timeout is not None:
         config = dataclasses.replace(config, timeout_s=timeout)
     stderr.print(
-        f"benchmark: digits ({source}), {len(CURRICULUM[:limit])} tasks, 3 methods"
-        + (f", modules kept in {library}" if library else "")
+        f"benchmark: digits ({source}), {len(CURRICULUM[:limit])} tasks, 3 methods, "
+        f"{config.timeout_s:g} s per search" + (f", modules kept in {library}" if library else "")
     )
     try:
         report = run_digits_bench(config, library, log=lambda m: stderr.print(m, highlight=False))

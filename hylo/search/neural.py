@@ -2,21 +2,21 @@
 
 The enumerator proposes well-typed *structures*, in order of prior probability, over
 the domain's primitives plus one *fresh* module per template (``nn:digit#0``) —
-exactly what the search without a library proposes. Each structure is followed by
-its library variants: every fresh module replaced by a library module *frozen*
-(``nn:digit@3``), by a fresh module *initialised* from it (``nn:digit#2~3``,
-fine-tuned), or by a fresh output layer on the *trunk* of any library module reading
-the same input (``nn:pred#4^3``). A library thus adds candidates and never displaces
-one. Every candidate that uses at least one trainable module is trained end to end
-(Adam, early stopping on a validation part of the training examples; see
-:func:`hylo.train.neural.train_program`) and scored on that validation part; the
-best of each kind (fresh modules, library modules) are trained to the end. When the
-validation part is a handful of examples, these finalists (every candidate, when the
-screen saw fewer than five) are scored by cross-validation instead, the winner is
-chosen among them and the frozen candidates only, and it is refit on every example.
-Candidates equal up to eta-reduction and the numbering of fresh modules are trained
-once; candidates whose modules are all frozen library modules are only evaluated,
-never retrained.
+exactly what the search without a library proposes. Each structure has library
+variants: every fresh module replaced by a library module *frozen* (``nn:digit@3``),
+by a fresh module *initialised* from it (``nn:digit#2~3``, fine-tuned), or by a fresh
+output layer on the *trunk* of any library module reading the same input
+(``nn:pred#4^3``). Candidates with fresh modules are trained end to end (Adam, early
+stopping on a validation part of the training examples; see
+:func:`hylo.train.neural.train_program`) for a few epochs and scored on that part —
+the *screen* — and the best are trained to the end; frozen variants are only
+evaluated. Variants that train a library module are then screened in the structures
+that the fresh finalists and the frozen modules score best, and their best are
+finalists too: a library adds candidates and never displaces one. When the validation
+part is a handful of examples, the finalists (every candidate, when the screen saw
+fewer than five) are scored by cross-validation instead, the winner is chosen among
+them and the frozen candidates only, and it is refit on every example. Candidates
+equal up to eta-reduction and the numbering of fresh modules are trained once.
 
 >>> from hylo.domains.digits import CURRICULUM, load_digit_images, make_digit_task
 >>> data = load_digit_images("sklearn")

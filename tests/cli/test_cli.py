@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from hylo import __version__
 from hylo.cli import app
+from hylo.cli.digits import DigitsBenchConfig
+from hylo.lang import HyloError
 
 runner = CliRunner()
 
@@ -231,3 +234,19 @@ def test_bench_errors(tmp_path: Path) -> None:
     malformed = runner.invoke(app, ["bench", str(bad)])
     assert malformed.exit_code == 2 and "invalid JSON" in malformed.stderr
     assert all("Traceback" not in r.output for r in (missing, split, empty, malformed))
+
+
+def test_bench_digits_gives_each_search_its_own_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite-wide --timeout default (10 s, one program search) is not a digit
+    search's budget: each trains a dozen networks."""
+    budgets: list[float] = []
+
+    def stop(config: Any, library: Any, log: Any) -> None:
+        budgets.append(config.timeout_s)
+        raise HyloError("stopped before training")
+
+    monkeypatch.setattr("hylo.cli.digits.run_digits_bench", stop)
+    for extra in ([], ["--timeout", "5"]):
+        result = runner.invoke(app, ["bench", "digits", *extra])
+        assert result.exit_code != 0 and "stopped before training" in result.output
+    assert budgets == [DigitsBenchConfig().timeout_s, 5.0]
