@@ -91,9 +91,11 @@ __all__ = [
     "CandidateRecord",
     "NeuralSearchStats",
     "NeuralSynthesizer",
+    "Proposal",
     "canonical",
     "module_productions",
     "propose_programs",
+    "propose_variants",
     "redundant",
 ]
 
