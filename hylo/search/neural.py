@@ -452,7 +452,7 @@ class NeuralSynthesizer:
 
     def grammar(self) -> Grammar:
         """The primitives and fresh modules the search enumerates structures over."""
-        fresh = self._modules()[: len(self.templates)]
+        fresh = module_productions(self.templates, None)  # the library's come as variants
         return Grammar.uniform([*self._domain().primitives, *fresh])
 
     def _domain(self) -> Domain:
@@ -498,7 +498,7 @@ class NeuralSynthesizer:
         pool.sort(key=lambda c: c[0].score(n_val))
         fresh = [c for c in pool if c[0].trained]  # library variants are still waiting
         fresh = fresh[: self._num_finalists(n_val, len(fresh))]
-        cross_validate = n_val < _CROSS_VALIDATE_BELOW and len(fresh) + min(len(waiting), 1) > 1
+        cross_validate = n_val < _CROSS_VALIDATE_BELOW and len(fresh) + bool(waiting) > 1
         self._train_finalists(fresh, train, val, data, cross_validate, start)
         # Library modules are tried in the structures the examples rank best, scored by
         # the fresh finalists and by frozen library modules (no training flatters those).
